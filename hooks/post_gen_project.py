@@ -1,0 +1,64 @@
+"""Remove what an unchosen option does not need, then say what is left to fill in.
+
+The whole removal policy is the table below: a path (or glob) inside the generated project is kept
+only when the named prompt has the named answer. Nothing else is ever deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+ONLY_FOR: dict[str, tuple[str, str]] = {
+    ".azure-pipelines": ("cicd_platform", "azure_devops"),
+    ".github": ("cicd_platform", "github_actions"),
+    "terraform/envs/*/backend_azurerm.tf": ("cloud", "azure"),
+    "terraform/envs/*/backend_s3.tf": ("cloud", "aws"),
+    "terraform/envs/*/backend_gcs.tf": ("cloud", "gcp"),
+}
+
+
+def paths_to_remove(project: Path, answers: dict) -> list[Path]:
+    """Every path of ONLY_FOR whose prompt was answered otherwise, as it exists under `project`."""
+    doomed: list[Path] = []
+    for pattern, (prompt, keep_when) in ONLY_FOR.items():
+        if answers[prompt] != keep_when:
+            doomed.extend(sorted(project.glob(pattern)))
+    return doomed
+
+
+def remove(paths: list[Path]) -> None:
+    for path in paths:
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
+def still_to_fill(answers: dict) -> list[str]:
+    """Answers left at a placeholder: fine for local runs, to be made real before deploying."""
+    todo = [
+        f"{prompt} is empty: set it in terraform/envs/{env}/terraform.tfvars before deploying"
+        for prompt, env in (("staging_workspace_host", "staging"), ("prod_workspace_host", "prod"))
+        if not answers[prompt]
+    ]
+    if answers["notification_email"].endswith("@example.com"):
+        todo.append(
+            "notification_email is an example.com address: set notification_email in "
+            "terraform/envs/*/terraform.tfvars before deploying"
+        )
+    return todo
+
+
+def main(project: Path, answers: dict) -> int:
+    remove(paths_to_remove(project, answers))
+    print(f"Generated {project.name}. Next: cd {project.name} && make test && make run")
+    for line in still_to_fill(answers):
+        print(f"  to do: {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path.cwd(), json.loads(r"""{{ cookiecutter | tojson }}""")))

@@ -1,0 +1,74 @@
+"""Shared helpers: generating projects from this template, and running commands in them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from cookiecutter.main import cookiecutter
+
+REPO = Path(__file__).resolve().parents[1]
+TEMPLATE_DIR = REPO / "{{cookiecutter.project_name}}"
+PROMPTS: dict = json.loads((REPO / "cookiecutter.json").read_text())
+CHOICES: dict[str, list[str]] = {k: v for k, v in PROMPTS.items() if isinstance(v, list)}
+
+Bake = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def cookiecutter_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A cookiecutter user config that keeps replay files out of the home folder."""
+    root = tmp_path_factory.mktemp("cookiecutter-home")
+    config = root / "config.yaml"
+    config.write_text(f"replay_dir: {root / 'replay'}\ncookiecutters_dir: {root / 'templates'}\n")
+    return config
+
+
+@pytest.fixture(scope="session")
+def bake(cookiecutter_config: Path) -> Bake:
+    """Generate a project with no prompts: ``bake(output_dir, **answers)`` returns its folder."""
+
+    def _bake(output_dir: Path, **answers: str) -> Path:
+        return Path(
+            cookiecutter(
+                str(REPO),
+                no_input=True,
+                extra_context=answers,
+                output_dir=str(output_dir),
+                config_file=str(cookiecutter_config),
+            )
+        )
+
+    return _bake
+
+
+@pytest.fixture(scope="session")
+def default_project(bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project `cookiecutter --no-input` makes, generated once per test run."""
+    return bake(tmp_path_factory.mktemp("default"))
+
+
+def clean_env() -> dict[str, str]:
+    """This process's environment without the template's virtualenv or make's state in it."""
+    drop = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    venv_bin = str(Path(sys.prefix) / "bin")
+    env["PATH"] = os.pathsep.join(p for p in env.get("PATH", "").split(os.pathsep) if p != venv_bin)
+    return env
+
+
+def run(args: list[str], cwd: Path, timeout: float = 1800, **kwargs) -> subprocess.CompletedProcess:
+    """Run a command, capturing text output (stderr folded into stdout unless given)."""
+    kwargs.setdefault("stderr", subprocess.STDOUT)
+    return subprocess.run(
+        args, cwd=cwd, stdout=subprocess.PIPE, text=True, timeout=timeout, check=False, **kwargs
+    )
+
+
+def tail(text: str, lines: int = 60) -> str:
+    return "\n".join(text.splitlines()[-lines:])

@@ -1,0 +1,61 @@
+"""The exact files a generated project holds, per option: a manifest written independently of
+the post-generation hook, so a hook that removes too much or too little is caught."""
+
+from __future__ import annotations
+
+COMMON = """
+.gitignore
+.pre-commit-config.yaml
+Makefile
+README.md
+pyproject.toml
+conf/project.yml
+conf/envs/dev.yml
+conf/envs/local.yml
+conf/envs/prod.yml
+conf/envs/staging.yml
+conf/feature_mappings.yml
+conf/feature_selection_config.yml
+src/{package}/__init__.py
+src/{package}/__main__.py
+src/{package}/cli.py
+src/{package}/config.py
+src/{package}/pipeline.py
+src/{package}/selection.py
+src/{package}/adapters/__init__.py
+src/{package}/adapters/spark.py
+src/{package}/adapters/tracking.py
+tests/conftest.py
+tests/integration/test_local_platform.py
+tests/unit/test_cli.py
+tests/unit/test_config.py
+tests/unit/test_selection.py
+terraform/modules/ml_jobs/main.tf
+terraform/modules/ml_jobs/outputs.tf
+terraform/modules/ml_jobs/variables.tf
+terraform/modules/ml_jobs/versions.tf
+terraform/envs/staging/main.tf
+terraform/envs/staging/terraform.tfvars
+terraform/envs/staging/variables.tf
+terraform/envs/staging/versions.tf
+terraform/envs/prod/main.tf
+terraform/envs/prod/terraform.tfvars
+terraform/envs/prod/variables.tf
+terraform/envs/prod/versions.tf
+""".split()
+
+CI_FILES = {
+    "azure_devops": [".azure-pipelines/ci.yml"],
+    "github_actions": [".github/workflows/ci.yml"],
+}
+
+STATE_BACKEND = {"azure": "azurerm", "aws": "s3", "gcp": "gcs"}
+
+
+def expected_files(answers: dict) -> set[str]:
+    """Relative paths of every file the project generated with ``answers`` must hold."""
+    files = {path.format(package=answers["package_name"]) for path in COMMON}
+    files.update(CI_FILES[answers["cicd_platform"]])
+    backend = STATE_BACKEND[answers["cloud"]]
+    files.update(f"terraform/envs/{env}/backend_{backend}.tf" for env in ("staging", "prod"))
+    return files

@@ -1,0 +1,74 @@
+"""The removal table of the post-generation hook: every entry real, nothing else removed."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+from conftest import CHOICES, REPO, TEMPLATE_DIR
+
+
+def _load_hook():
+    spec = importlib.util.spec_from_file_location(
+        "post_gen_project", REPO / "hooks/post_gen_project.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hook = _load_hook()
+
+
+@pytest.mark.parametrize("pattern", list(hook.ONLY_FOR))
+def test_every_entry_names_files_the_template_has(pattern: str) -> None:
+    assert list(TEMPLATE_DIR.glob(pattern)), f"{pattern} matches nothing in the template"
+
+
+@pytest.mark.parametrize(("prompt", "answer"), sorted(set(hook.ONLY_FOR.values())))
+def test_every_entry_names_a_real_choice(prompt: str, answer: str) -> None:
+    assert answer in CHOICES[prompt]
+
+
+def test_each_choice_of_a_pruned_prompt_keeps_something() -> None:
+    """A prompt the table prunes by must keep some file for each of its answers."""
+    for prompt in {p for p, _ in hook.ONLY_FOR.values()}:
+        kept_by = {answer for p, answer in hook.ONLY_FOR.values() if p == prompt}
+        assert kept_by == set(CHOICES[prompt]), prompt
+
+
+def test_removes_exactly_the_unchosen_paths(tmp_path) -> None:
+    for relative in [
+        ".azure-pipelines/ci.yml",
+        ".github/workflows/ci.yml",
+        "terraform/envs/staging/backend_azurerm.tf",
+        "terraform/envs/staging/backend_s3.tf",
+        "terraform/envs/prod/backend_s3.tf",
+        "terraform/envs/prod/main.tf",
+        "README.md",
+    ]:
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / relative).write_text("x")
+    answers = {"cicd_platform": "github_actions", "cloud": "aws"}
+    hook.remove(hook.paths_to_remove(tmp_path, answers))
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert left == [
+        ".github/workflows/ci.yml",
+        "README.md",
+        "terraform/envs/prod/backend_s3.tf",
+        "terraform/envs/prod/main.tf",
+        "terraform/envs/staging/backend_s3.tf",
+    ]
+
+
+def test_placeholders_left_to_fill_are_listed() -> None:
+    todo = hook.still_to_fill(
+        {
+            "staging_workspace_host": "https://adb-1.1.azuredatabricks.net",
+            "prod_workspace_host": "",
+            "notification_email": "team@example.com",
+        }
+    )
+    assert len(todo) == 2
+    assert todo[0].startswith("prod_workspace_host is empty")
+    assert "notification_email" in todo[1]

@@ -1,0 +1,267 @@
+"""Every invalid answer stops generation with one clear line, and nothing is left behind."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import PROMPTS, REPO, run
+from cookiecutter.generate import generate_context
+from cookiecutter.prompt import prompt_for_config
+
+
+def _load_hook():
+    spec = importlib.util.spec_from_file_location(
+        "pre_gen_project", REPO / "hooks/pre_gen_project.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+hook = _load_hook()
+
+AZURE_A = "https://adb-1111111111111111.1.azuredatabricks.net"
+AZURE_B = "https://adb-2222222222222222.2.azuredatabricks.net"
+
+# (answers, the prompt the error must name, a fragment of the rule it must state)
+INVALID = [
+    (
+        {"project_name": "Admission-Risk", "package_name": "risk"},
+        "project_name",
+        "start with a lowercase letter",
+    ),
+    (
+        {"project_name": "1risk", "package_name": "risk"},
+        "project_name",
+        "start with a lowercase letter",
+    ),
+    (
+        {"project_name": "admission risk", "package_name": "risk"},
+        "project_name",
+        "single '-' or '_'",
+    ),
+    ({"project_name": "risk-", "package_name": "risk"}, "project_name", "single '-' or '_'"),
+    ({"project_name": "r" * 65, "package_name": "risk"}, "project_name", "at most 64 characters"),
+    (
+        {"package_name": "admission-risk", "schema_name": "risk"},
+        "package_name",
+        "lowercase letters, digits and '_'",
+    ),
+    ({"package_name": "class"}, "package_name", "Python keyword"),
+    ({"package_name": "json"}, "package_name", "standard-library module"),
+    ({"package_name": "mlflow"}, "package_name", "shadow a library the project depends on"),
+    ({"package_name": "p" * 41}, "package_name", "at most 40 characters"),
+    ({"description": "two\nlines"}, "description", "one non-empty line"),
+    (
+        {"staging_workspace_host": "http://adb-1.2.azuredatabricks.net"},
+        "staging_workspace_host",
+        "https://",
+    ),
+    (
+        {"staging_workspace_host": "adb-1.2.azuredatabricks.net"},
+        "staging_workspace_host",
+        "https://",
+    ),
+    (
+        {"prod_workspace_host": AZURE_A + "/?o=1"},
+        "prod_workspace_host",
+        "without a path, port or query",
+    ),
+    (
+        {"prod_workspace_host": AZURE_A + ":8443"},
+        "prod_workspace_host",
+        "without a path, port or query",
+    ),
+    (
+        {"staging_workspace_host": "https://dbc-1234.cloud.databricks.com"},
+        "staging_workspace_host",
+        "not a Databricks workspace on cloud 'azure'",
+    ),
+    (
+        {"cloud": "gcp", "staging_workspace_host": AZURE_A},
+        "staging_workspace_host",
+        "must end in .gcp.databricks.com",
+    ),
+    ({"staging_catalog": "my.catalog"}, "staging_catalog", "Unity Catalog name"),
+    ({"prod_catalog": "prod-catalog"}, "prod_catalog", "Unity Catalog name"),
+    ({"dev_catalog": "Dev"}, "dev_catalog", "lowercase letters"),
+    ({"schema_name": "my schema"}, "schema_name", "no '.', space, '/' or '-'"),
+    ({"dev_catalog": "hive_metastore"}, "dev_catalog", "built-in catalog"),
+    ({"default_branch": "feature..x"}, "default_branch", "contains '..' or '//'"),
+    ({"release_branch": "release.lock"}, "release_branch", "ends with '/', '.' or '.lock'"),
+    ({"release_branch": "rel ease"}, "release_branch", "a character other than"),
+    ({"default_branch": "-main"}, "default_branch", "starts with '-' or '/'"),
+    ({"release_branch": "main"}, "release_branch", "same as default_branch"),
+    ({"feature_schedule": "0 6 * * *"}, "feature_schedule", "6 or 7 fields"),
+    (
+        {"inference_schedule": "0 0 25 * * ?"},
+        "inference_schedule",
+        "hours value '25' is outside 0-23",
+    ),
+    ({"training_schedule": "0 0 8 * * MON"}, "training_schedule", "exactly one of day-of-month"),
+    ({"training_schedule": "0 */0 * ? * *"}, "training_schedule", "step '0'"),
+    ({"feature_schedule": "0 0 6 ? JANUARY *"}, "feature_schedule", "month value 'JANUARY'"),
+    ({"schedule_timezone": "Mars/Olympus"}, "schedule_timezone", "IANA time-zone name"),
+    ({"notification_email": "ml-alerts"}, "notification_email", "not an e-mail address"),
+    ({"notification_email": "a@b"}, "notification_email", "not an e-mail address"),
+    ({"read_group": ""}, "read_group", "not a usable group name"),
+    ({"read_group": "data${x}"}, "read_group", "not a usable group name"),
+    (
+        {
+            "workspace_layout": "single_workspace",
+            "staging_workspace_host": AZURE_A,
+            "prod_workspace_host": AZURE_B,
+        },
+        "prod_workspace_host",
+        "use the same host, or choose workspace_per_env",
+    ),
+    (
+        {"staging_workspace_host": AZURE_A, "prod_workspace_host": AZURE_A},
+        "prod_workspace_host",
+        "give the prod workspace, or choose single_workspace",
+    ),
+    (
+        {"model_registry": "workspace"},
+        "databricks_feature_store",
+        "needs model_registry 'unity_catalog'",
+    ),
+    ({"staging_catalog": "dev"}, "staging_catalog", "is also dev_catalog"),
+]
+
+
+IDS = [f"{prompt}-{i}" for i, (_, prompt, _) in enumerate(INVALID)]
+
+
+def answers_for(overrides: dict) -> dict:
+    """The full answers cookiecutter computes from the defaults plus ``overrides``."""
+    context = generate_context(str(REPO / "cookiecutter.json"), extra_context=overrides)
+    return dict(prompt_for_config(context, no_input=True))
+
+
+def test_there_are_at_least_twenty_distinct_invalid_answers() -> None:
+    distinct = {tuple(sorted(overrides.items())) for overrides, _, _ in INVALID}
+    assert len(distinct) == len(INVALID) >= 20
+
+
+def test_default_answers_are_valid() -> None:
+    assert hook.check_answers(answers_for({})) == []
+
+
+@pytest.mark.parametrize(("overrides", "prompt", "rule"), INVALID, ids=IDS)
+def test_invalid_answer_is_one_line_naming_prompt_value_and_rule(overrides, prompt, rule) -> None:
+    [line] = hook.check_answers(answers_for(overrides))
+    value = overrides.get(prompt, answers_for(overrides)[prompt])
+    assert line.startswith(f"prompt '{prompt}': {value!r} ")
+    assert rule in line
+    assert "\n" not in line
+
+
+@pytest.mark.parametrize(("overrides", "prompt", "rule"), INVALID, ids=IDS)
+def test_cookiecutter_stops_and_leaves_nothing(tmp_path: Path, overrides, prompt, rule) -> None:
+    out = tmp_path / "out"
+    args = [f"{key}={value}" for key, value in overrides.items()]
+    result = run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(out), str(REPO), *args],
+        cwd=tmp_path,
+        stderr=subprocess.PIPE,  # the hook writes its lines to stderr
+    )
+    assert result.returncode != 0
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith(f"error: prompt '{prompt}': ")
+    assert rule in errors[0]
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    problems = hook.check_answers(
+        answers_for(
+            {
+                "project_name": "Bad Name",
+                "package_name": "bad_name",
+                "notification_email": "nobody",
+                "dev_catalog": "a.b",
+            }
+        )
+    )
+    assert [p.split("'")[1] for p in problems] == [
+        "project_name",
+        "notification_email",
+        "dev_catalog",
+    ]
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "0 0 11 * * ?",
+        "0 0 8 ? * MON",
+        "0 0 8 ? * MON-FRI",
+        "0 15 10 ? * 6L",
+        "0 0 0 ? * 6#3",
+        "0 0 12 1/5 * ?",
+        "0 0 0 L * ?",
+        "0 0 0 L-2 * ?",
+        "0 0 0 15W * ?",
+        "0 0 0 LW * ?",
+        "0 0/30 9-17 ? JAN,JUL MON",
+        "0 0 6 * * ? 2027",
+        "0 0 6 * * ? *",
+    ],
+)
+def test_valid_quartz_expressions_pass(expression: str) -> None:
+    assert hook.check_quartz_cron("feature_schedule", expression) is None
+
+
+@pytest.mark.parametrize(
+    ("cloud", "host"),
+    [
+        ("azure", AZURE_A),
+        ("azure", AZURE_A + "/"),
+        ("azure", "https://adb-1.2.databricks.azure.cn"),
+        ("aws", "https://dbc-a1b2c3d4-e5f6.cloud.databricks.com"),
+        ("gcp", "https://1234567890123456.7.gcp.databricks.com"),
+        ("aws", ""),
+    ],
+)
+def test_valid_hosts_pass(cloud: str, host: str) -> None:
+    assert hook.check_host("staging_workspace_host", host, cloud) is None
+
+
+@pytest.mark.parametrize("branch", ["main", "release", "release/2026.1", "dev_ops-2"])
+def test_valid_branches_pass(branch: str) -> None:
+    assert hook.check_branch("release_branch", branch) is None
+
+
+@pytest.mark.parametrize("value", ["ml.alerts+prod@health-plan.example.org", "a@b.co"])
+def test_valid_emails_pass(value: str) -> None:
+    assert hook.check_email(value) is None
+
+
+def test_hook_has_no_template_syntax_outside_its_one_context_line() -> None:
+    text = (REPO / "hooks/pre_gen_project.py").read_text()
+    assert [line for line in text.splitlines() if "{{" in line or "{%" in line or "{#" in line] == [
+        '    sys.exit(main(json.loads(r"""{{ cookiecutter | tojson }}""")))'
+    ]
+
+
+class _Recording(dict):
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.read: set[str] = set()
+
+    def __getitem__(self, key):
+        self.read.add(key)
+        return super().__getitem__(key)
+
+
+def test_every_free_text_answer_is_checked() -> None:
+    """Choice answers are checked by cookiecutter itself; every other answer must be read here."""
+    answers = _Recording(answers_for({}))
+    hook.check_answers(answers)
+    free_text = {k for k, v in PROMPTS.items() if not k.startswith("_") and not isinstance(v, list)}
+    assert free_text - answers.read == set()

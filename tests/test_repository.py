@@ -1,0 +1,93 @@
+"""The template repository itself: prompts, the README's two commands, and its CI entry points."""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import CHOICES, PROMPTS, REPO, run
+from cookiecutter.generate import generate_context
+from cookiecutter.prompt import prompt_for_config
+
+
+def test_every_prompt_has_human_wording() -> None:
+    wording = PROMPTS["__prompts__"]
+    visible = [k for k in PROMPTS if not k.startswith("_")]
+    assert sorted(wording) == sorted(visible)
+    for prompt, values in CHOICES.items():
+        assert isinstance(wording[prompt], dict), prompt
+        assert set(wording[prompt]) == {"__prompt__", *values}, prompt
+
+
+@pytest.mark.parametrize(
+    ("cloud", "node_type"),
+    [("azure", "Standard_D4ds_v5"), ("aws", "m5d.xlarge"), ("gcp", "n2-standard-4")],
+)
+def test_derived_values_follow_the_answers(cloud: str, node_type: str) -> None:
+    context = generate_context(
+        str(REPO / "cookiecutter.json"),
+        extra_context={
+            "cloud": cloud,
+            "project_name": "claims-cost",
+            "model_registry": "workspace",
+        },
+    )
+    answers = prompt_for_config(context, no_input=True)
+    assert answers["__node_type"] == node_type
+    assert answers["package_name"] == "claims_cost"
+    assert answers["__staging_model_name"] == "staging-claims_cost"
+    assert answers["__registry_uri"] == "databricks"
+
+
+def test_readme_sets_up_with_exactly_the_two_make_targets() -> None:
+    readme = (REPO / "README.md").read_text()
+    setup = readme.split("## Set up", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```bash\n(.*?)```", setup, re.S).group(1)
+    commands = [line.split("#")[0].strip() for line in block.splitlines() if line.strip()]
+    assert commands == ["make demo", "make test"]
+    makefile = (REPO / "Makefile").read_text()
+    assert re.search(r"^demo:", makefile, re.M) and re.search(r"^test:", makefile, re.M)
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    script = (REPO / ".ci" / "run").read_text()
+    assert re.search(r"^make test\b", script, re.M)
+    pipeline = (REPO / ".azure-pipelines" / "ci.yml").read_text()
+    assert "bash .ci/run" in pipeline
+
+
+@pytest.mark.parametrize(("make_status", "expected"), [(0, 0), (2, 2), (5, 5)])
+def test_ci_script_fails_when_make_test_fails(
+    tmp_path: Path, make_status: int, expected: int
+) -> None:
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    fake_make = fake_bin / "make"
+    fake_make.write_text(f'#!/bin/sh\necho "make $*"\nexit {make_status}\n')
+    fake_make.chmod(fake_make.stat().st_mode | stat.S_IEXEC)
+    env = {**os.environ, "PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"}
+    result = run(["bash", str(REPO / ".ci" / "run")], cwd=tmp_path, env=env)
+    assert result.returncode == expected
+    assert "make test" in result.stdout
+    assert ("collected no tests" in result.stdout) == (make_status == 5)
+
+
+def test_own_pipeline_matches_the_azure_schema() -> None:
+    result = run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.azure-pipelines",
+            "--regex-variant",
+            "nonunicode",
+            str(REPO / ".azure-pipelines" / "ci.yml"),
+        ],
+        cwd=REPO,
+    )
+    assert result.returncode == 0, result.stdout

@@ -1,0 +1,32 @@
+"""The SparkSession: the platform's own on Databricks, a small local one everywhere else."""
+
+from __future__ import annotations
+
+from pyspark.sql import SparkSession
+
+from ..config import SparkSettings, StorageSettings
+
+
+def get_spark(spark: SparkSettings, storage: StorageSettings, app_name: str) -> SparkSession:
+    """The session to run on, configured from the settings.
+
+    With ``spark.master`` null the session the platform already has is returned (a Databricks
+    cluster); otherwise a local session with the UI off and a warehouse under the project.
+    """
+    if spark.master is None:
+        session = SparkSession.builder.getOrCreate()
+    else:
+        builder = (
+            SparkSession.builder.appName(app_name)
+            .master(spark.master)
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+        )
+        if storage.warehouse_dir is not None:
+            builder = builder.config("spark.sql.warehouse.dir", str(storage.warehouse_dir))
+        session = builder.getOrCreate()
+        session.sparkContext.setLogLevel("WARN")
+    # Runtime settings: applied even when an existing session is reused.
+    session.conf.set("spark.sql.shuffle.partitions", str(spark.shuffle_partitions))
+    session.conf.set("spark.sql.session.timeZone", spark.session_timezone)
+    return session

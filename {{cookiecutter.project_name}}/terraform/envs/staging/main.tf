@@ -1,0 +1,16 @@
+# The staging environment: deploys the code of branch "{{ cookiecutter.default_branch }}". Values only; logic is in the module.
+
+provider "databricks" {
+  host = var.workspace_host
+}
+
+module "ml_jobs" {
+  source = "../../modules/ml_jobs"
+
+  environment        = "staging"
+  git_branch         = "{{ cookiecutter.default_branch }}"
+  experiment_name    = "/Shared/staging-{{ cookiecutter.project_name }}"
+  read_group         = "{{ cookiecutter.read_group }}"
+  notification_email = var.notification_email
+  node_type          = "{{ cookiecutter.__node_type }}"
+}

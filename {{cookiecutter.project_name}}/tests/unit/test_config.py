@@ -1,0 +1,155 @@
+"""Settings: overlays, path resolution, and errors that name the file and the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from {{ cookiecutter.package_name }}.config import (
+    ConfigError,
+    available_envs,
+    load_settings,
+)
+
+
+def test_every_shipped_environment_loads(conf_dir: Path) -> None:
+    envs = available_envs(conf_dir)
+    assert envs == ["dev", "local", "prod", "staging"]
+    for env in envs:
+        assert load_settings(env, conf_dir).env == env
+
+
+def test_overlay_overrides_only_what_it_names(conf_dir: Path) -> None:
+    local = load_settings("local", conf_dir)
+    staging = load_settings("staging", conf_dir)
+    assert local.spark.master == "local[2]"
+    assert local.spark.shuffle_partitions == 4  # from envs/local.yml
+    assert staging.spark.master is None
+    assert staging.spark.shuffle_partitions == 200  # project.yml, not overridden
+    assert staging.storage.catalog is not None
+    assert staging.registry.model_name != local.registry.model_name
+    assert local.project == staging.project  # untouched sections are shared
+
+
+def test_local_paths_resolve_under_the_project_folder(conf_dir: Path) -> None:
+    settings = load_settings("local", conf_dir)
+    root = conf_dir.parent.resolve()
+    assert settings.root == root
+    assert settings.storage.warehouse_dir == root / ".local" / "warehouse"
+    assert settings.tracking.tracking_uri == f"sqlite:///{root / '.local' / 'mlflow.db'}"
+    assert settings.tracking.artifact_location == (root / ".local" / "mlartifacts").as_uri()
+    assert settings.features.mappings == root / "conf" / "feature_mappings.yml"
+
+
+def test_databricks_uris_are_left_alone(conf_dir: Path) -> None:
+    settings = load_settings("prod", conf_dir)
+    assert settings.tracking.tracking_uri == "databricks"
+    assert settings.tracking.artifact_location is None
+
+
+def test_settings_are_read_only(conf_dir: Path) -> None:
+    settings = load_settings("local", conf_dir)
+    with pytest.raises(ValidationError):
+        settings.spark.shuffle_partitions = 1
+
+
+def problems(env: str, conf_dir: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env, conf_dir)
+    return caught.value.problems
+
+
+def test_unknown_key_in_overlay_names_file_key_and_suggestion(conf_dir: Path) -> None:
+    (conf_dir / "envs" / "local.yml").write_text("spark:\n  shufle_partitions: 4\n")
+    [line] = problems("local", conf_dir)
+    assert line.startswith(str(conf_dir / "envs" / "local.yml"))
+    assert "spark.shufle_partitions: unknown key; did you mean 'shuffle_partitions'?" in line
+
+
+def test_unknown_section_lists_valid_keys(conf_dir: Path) -> None:
+    (conf_dir / "envs" / "local.yml").write_text("sparkle: {}\n")
+    [line] = problems("local", conf_dir)
+    assert "sparkle: unknown key" in line
+    assert "spark" in line
+
+
+def test_wrong_type_names_file_key_and_value(conf_dir: Path) -> None:
+    (conf_dir / "envs" / "dev.yml").write_text("spark:\n  shuffle_partitions: many\n")
+    [line] = problems("dev", conf_dir)
+    assert line.startswith(str(conf_dir / "envs" / "dev.yml"))
+    assert "spark.shuffle_partitions" in line
+    assert "'many'" in line
+
+
+def test_error_in_project_file_is_blamed_on_it(conf_dir: Path) -> None:
+    project = conf_dir / "project.yml"
+    project.write_text(
+        project.read_text().replace("shuffle_partitions: 200", "shuffle_partitions: 0")
+    )
+    [line] = problems("staging", conf_dir)  # staging does not override it
+    assert line.startswith(str(project))
+    assert "spark.shuffle_partitions" in line
+
+
+def test_missing_section_is_reported(conf_dir: Path) -> None:
+    project = conf_dir / "project.yml"
+    text = project.read_text()
+    project.write_text(text[: text.index("spark:")] + text[text.index("storage:") :])
+    assert problems("staging", conf_dir) == [f"{project}: spark: Field required"]
+
+
+def test_all_problems_are_reported_at_once(conf_dir: Path) -> None:
+    (conf_dir / "envs" / "local.yml").write_text(
+        "spark:\n  master: 3\n  shuffle_partitions: -1\nbogus: 1\n"
+    )
+    lines = problems("local", conf_dir)
+    assert len(lines) == 3
+    assert {line.split(": ")[1] for line in lines} == {
+        "spark.master",
+        "spark.shuffle_partitions",
+        "bogus",
+    }
+
+
+def test_unknown_environment_lists_the_known_ones(conf_dir: Path) -> None:
+    [line] = problems("qa", conf_dir)
+    assert "no such environment 'qa'" in line
+    assert "dev, local, prod, staging" in line
+
+
+def test_duplicate_key_is_refused_with_its_line(conf_dir: Path) -> None:
+    (conf_dir / "envs" / "local.yml").write_text("spark:\n  master: local[1]\n  master: local[2]\n")
+    [line] = problems("local", conf_dir)
+    assert f"{conf_dir / 'envs' / 'local.yml'}:3:" in line
+    assert "'master' is given twice (first on line 2)" in line
+
+
+def test_yaml_syntax_error_names_line_and_column(conf_dir: Path) -> None:
+    (conf_dir / "envs" / "local.yml").write_text("spark:\n  master: [local\n")
+    [line] = problems("local", conf_dir)
+    assert line.startswith(f"{conf_dir / 'envs' / 'local.yml'}:")
+    assert "invalid YAML" in line
+
+
+def test_file_that_is_not_a_mapping(conf_dir: Path) -> None:
+    (conf_dir / "envs" / "local.yml").write_text("- spark\n")
+    [line] = problems("local", conf_dir)
+    assert "must hold a mapping of keys, not a list" in line
+
+
+def test_empty_overlay_means_project_defaults(conf_dir: Path) -> None:
+    (conf_dir / "envs" / "qa.yml").write_text("# nothing differs\n")
+    assert load_settings("qa", conf_dir).spark.shuffle_partitions == 200
+
+
+def test_anchors_and_merge_keys_work(conf_dir: Path) -> None:
+    local = load_settings("local", conf_dir)  # envs/local.yml reuses one store via an anchor
+    assert local.tracking.registry_uri == local.tracking.tracking_uri
+    (conf_dir / "envs" / "local.yml").write_text(
+        "spark:\n  <<: {master: 'local[1]', shuffle_partitions: 2}\n  shuffle_partitions: 3\n"
+    )
+    settings = load_settings("local", conf_dir)
+    assert settings.spark.master == "local[1]"  # from the merged mapping
+    assert settings.spark.shuffle_partitions == 3  # an explicit key wins over a merged one
