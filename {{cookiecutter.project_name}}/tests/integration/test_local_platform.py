@@ -20,6 +20,7 @@ def test_local_session_follows_the_settings(spark, local_settings: Settings) -> 
     )
     assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
     assert spark.conf.get("spark.ui.enabled") == "false"
+    assert spark.conf.get("spark.driver.bindAddress") == "127.0.0.1"  # not reachable from outside
 
 
 def test_tables_land_in_the_project_warehouse(spark, local_settings: Settings) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from pyspark.sql import SparkSession
 
 from ..config import SparkSettings, StorageSettings
@@ -11,14 +13,18 @@ def get_spark(spark: SparkSettings, storage: StorageSettings, app_name: str) -> 
     """The session to run on, configured from the settings.
 
     With ``spark.master`` null the session the platform already has is returned (a Databricks
-    cluster); otherwise a local session with the UI off and a warehouse under the project.
+    cluster); otherwise a local session with the UI off, listening on loopback only, and a
+    warehouse under the project.
     """
     if spark.master is None:
         session = SparkSession.builder.getOrCreate()
     else:
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # read when the JVM starts
         builder = (
             SparkSession.builder.appName(app_name)
             .master(spark.master)
+            .config("spark.driver.bindAddress", "127.0.0.1")
+            .config("spark.driver.host", "127.0.0.1")
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
         )
