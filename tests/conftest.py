@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from cookiecutter.main import cookiecutter
@@ -18,6 +20,14 @@ PROMPTS: dict = json.loads((REPO / "cookiecutter.json").read_text())
 CHOICES: dict[str, list[str]] = {k: v for k, v in PROMPTS.items() if isinstance(v, list)}
 
 Bake = Callable[..., Path]
+
+
+def load_hook(name: str) -> ModuleType:
+    """A hook script imported as a module, unrendered: its checks are plain functions."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @pytest.fixture(scope="session")

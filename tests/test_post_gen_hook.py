@@ -2,22 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
-from conftest import CHOICES, REPO, TEMPLATE_DIR
+from conftest import CHOICES, TEMPLATE_DIR, load_hook
 
-
-def _load_hook():
-    spec = importlib.util.spec_from_file_location(
-        "post_gen_project", REPO / "hooks/post_gen_project.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hook = _load_hook()
+hook = load_hook("post_gen_project")
 
 
 @pytest.mark.parametrize("pattern", list(hook.ONLY_FOR))

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import PROMPTS, REPO, run
+from conftest import PROMPTS, REPO, load_hook, run
 from cookiecutter.generate import generate_context
 from cookiecutter.prompt import prompt_for_config
 
-
-def _load_hook():
-    spec = importlib.util.spec_from_file_location(
-        "pre_gen_project", REPO / "hooks/pre_gen_project.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-hook = _load_hook()
+hook = load_hook("pre_gen_project")
 
 AZURE_A = "https://adb-1111111111111111.1.azuredatabricks.net"
 AZURE_B = "https://adb-2222222222222222.2.azuredatabricks.net"
