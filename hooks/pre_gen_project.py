@@ -272,6 +272,11 @@ def check_group(value: str) -> str | None:
     return None
 
 
+def _hostname(url: str) -> str:
+    """The host of a workspace URL, lowercase: how two answers are compared."""
+    return urlsplit(url).hostname or ""
+
+
 def check_combinations(a: dict) -> list[str]:
     """Answers that are valid alone but make no sense together."""
     problems = []
@@ -284,7 +289,8 @@ def check_combinations(a: dict) -> list[str]:
             )
         )
     staging, prod = a["staging_workspace_host"], a["prod_workspace_host"]
-    if a["workspace_layout"] == "single_workspace" and staging and prod and staging != prod:
+    same_host = _hostname(staging) == _hostname(prod)
+    if a["workspace_layout"] == "single_workspace" and staging and prod and not same_host:
         problems.append(
             _problem(
                 "prod_workspace_host",
@@ -293,7 +299,7 @@ def check_combinations(a: dict) -> list[str]:
                 "single_workspace: use the same host, or choose workspace_per_env",
             )
         )
-    if a["workspace_layout"] == "workspace_per_env" and staging and staging == prod:
+    if a["workspace_layout"] == "workspace_per_env" and staging and prod and same_host:
         problems.append(
             _problem(
                 "prod_workspace_host",

@@ -109,7 +109,7 @@ INVALID = [
         "use the same host, or choose workspace_per_env",
     ),
     (
-        {"staging_workspace_host": AZURE_A, "prod_workspace_host": AZURE_A},
+        {"staging_workspace_host": AZURE_A, "prod_workspace_host": AZURE_A.upper() + "/"},
         "prod_workspace_host",
         "give the prod workspace, or choose single_workspace",
     ),
@@ -219,6 +219,17 @@ def test_valid_quartz_expressions_pass(expression: str) -> None:
 )
 def test_valid_hosts_pass(cloud: str, host: str) -> None:
     assert hook.check_host("staging_workspace_host", host, cloud) is None
+
+
+def test_single_workspace_accepts_the_same_host_written_differently() -> None:
+    answers = answers_for(
+        {
+            "workspace_layout": "single_workspace",
+            "staging_workspace_host": AZURE_A,
+            "prod_workspace_host": AZURE_A + "/",
+        }
+    )
+    assert hook.check_answers(answers) == []
 
 
 @pytest.mark.parametrize("branch", ["main", "release", "release/2026.1", "dev_ops-2"])
