@@ -1,11 +1,13 @@
-"""Shared fixtures: a private copy of conf/ per test, and one local SparkSession per test run."""
+"""Shared fixtures: private copies of conf/, small environments, one local SparkSession."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from {{ cookiecutter.package_name }}.config import (
     Settings,
@@ -13,6 +15,33 @@ from {{ cookiecutter.package_name }}.config import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# Spark's Python workers (SparkTrials) must import the package as the tests do, installed or not.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(PROJECT_ROOT / "src"), os.environ.get("PYTHONPATH")) if p
+)
+
+
+def deep_update(base: dict, changes: dict) -> dict:
+    merged = dict(base)
+    for key, value in changes.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_update(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def add_env(conf_dir: Path, name: str, changes: dict, base: str = "local") -> None:
+    """Write conf/envs/<name>.yml: the ``base`` overlay with ``changes`` merged in."""
+    overlay = yaml.safe_load((conf_dir / "envs" / f"{base}.yml").read_text()) or {}
+    (conf_dir / "envs" / f"{name}.yml").write_text(yaml.safe_dump(deep_update(overlay, changes)))
+
+
+TINY = {  # enough members for a stable holdout AUC, few trials
+    "ingest": {"synthetic": {"members": 10_000}},
+    "training": {"max_evals": 4},
+}
 
 
 @pytest.fixture

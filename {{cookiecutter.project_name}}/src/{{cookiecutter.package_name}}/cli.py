@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from . import pipeline
-from .config import ConfigError, load_settings
+from .config import load_settings
+from .errors import ConfigError, DataError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,16 +31,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+EXIT_CODES = {ConfigError: 2, DataError: 3}
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the chosen step(s); 0 on success, 2 when the configuration is unusable."""
+    """Run the chosen step(s): 0 on success, 2 for unusable configuration, 3 for unusable data.
+
+    Configuration is checked whole before any step starts Spark.
+    """
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.env, args.conf_dir)
         steps = list(pipeline.STEPS) if args.step == "run" else [args.step]
         pipeline.run(settings, steps)
-    except ConfigError as error:
-        print(f"configuration error ({len(error.problems)}):", file=sys.stderr)
+    except (ConfigError, DataError) as error:
+        kind = "configuration" if isinstance(error, ConfigError) else "data"
+        print(f"{kind} error ({len(error.problems)}), nothing more was done:", file=sys.stderr)
         for line in error.problems:
             print(f"  {line}", file=sys.stderr)
-        return 2
+        return EXIT_CODES[type(error)]
     return 0

@@ -6,30 +6,39 @@ ConfigError. Loading settings touches neither Spark nor MLflow.
 
 from __future__ import annotations
 
-import difflib
-import types
+from datetime import date
 from pathlib import Path
-from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, PositiveInt, PrivateAttr, ValidationError
+from pydantic import (
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    PrivateAttr,
+    field_validator,
+    model_validator,
+)
+
+from .estimators import ESTIMATORS
+from .yamlfiles import (
+    ConfigError,
+    NestedKeyError,
+    Origins,
+    Strict,
+    as_mapping,
+    load_yaml,
+    overlay,
+    record_origins,
+    show,
+    suggest,
+    validate,
+)
+
+__all__ = ["ConfigError", "Settings", "Strict", "available_envs", "load_settings"]
 
 PROJECT_FILE = "project.yml"
 ENVS_DIR = "envs"
-
-
-class ConfigError(Exception):
-    """Configuration that cannot be used; ``problems`` holds one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("\n".join(problems))
-
-
-class Strict(BaseModel):
-    """Base of every settings model: unknown keys are errors, values are read-only."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+TABLES = ("members", "eligibility", "events", "labels")
 
 
 class ProjectInfo(Strict):
@@ -44,9 +53,17 @@ class SparkSettings(Strict):
 
 
 class StorageSettings(Strict):
-    catalog: str | None = None
+    catalog: str | None = None  # Databricks: tables are catalog.schema_name.<table>
     schema_name: str
-    warehouse_dir: Path | None = None
+    warehouse_dir: Path | None = None  # local: tables are folders under warehouse_dir/schema_name
+
+    @model_validator(mode="after")
+    def _one_place(self) -> StorageSettings:
+        if (self.catalog is None) == (self.warehouse_dir is None):
+            raise NestedKeyError(
+                ("catalog",), "set exactly one of catalog (Databricks) and warehouse_dir (local)"
+            )
+        return self
 
 
 class TrackingSettings(Strict):
@@ -60,10 +77,131 @@ class RegistrySettings(Strict):
     model_name: str
 
 
+class SyntheticSource(Strict):
+    members: PositiveInt = 100_000
+    seed: int = 7
+    start_date: date
+    end_date: date
+    label_horizon_days: PositiveInt = 90
+
+    @model_validator(mode="after")
+    def _long_enough(self) -> SyntheticSource:
+        if (self.end_date - self.start_date).days < 365:
+            raise NestedKeyError(("end_date",), "must be at least 365 days after start_date")
+        return self
+
+
+class SourceTable(Strict):
+    """One source table: a CSV or Parquet file (or folder), or a table by name."""
+
+    format: Literal["csv", "parquet", "table"]
+    path: Path | None = None
+    table: str | None = None
+    columns: dict[str, str] = {}  # our column name -> the source's, where they differ
+
+    @model_validator(mode="after")
+    def _where(self) -> SourceTable:
+        if self.format == "table" and not self.table:
+            raise NestedKeyError(("table",), "format 'table' needs the table's name")
+        if self.format != "table" and self.path is None:
+            raise NestedKeyError(("path",), f"format {self.format!r} needs the file or folder")
+        return self
+
+
+class IngestSettings(Strict):
+    source: Literal["synthetic", "files"]
+    synthetic: SyntheticSource | None = None
+    files: dict[Literal["members", "eligibility", "events", "labels"], SourceTable] | None = None
+
+    @model_validator(mode="after")
+    def _source_given(self) -> IngestSettings:
+        if self.source == "synthetic" and self.synthetic is None:
+            raise NestedKeyError(("synthetic",), "needed when source is 'synthetic'")
+        if self.source == "files":
+            missing = [t for t in TABLES if t not in (self.files or {})]
+            if missing:
+                raise NestedKeyError(("files",), f"source 'files' needs {', '.join(missing)}")
+        return self
+
+
+class ValidationSettings(Strict):
+    today: date | None = None  # events after this date are "in the future"; null: run date
+    max_dropped_fraction: float = Field(0.05, ge=0, le=1)
+
+
 class FeatureSettings(Strict):
     mappings: Path
     selection: Path
     store: Literal["tables", "databricks"]
+    table: str = "supermarket"
+    first_snapshot: date
+    snapshot_every: Literal["month", "week"] = "month"
+    lookback_days: NonNegativeInt = 31  # late data: partitions this close to the watermark redo
+    max_staleness_days: PositiveInt | None = None  # as-of lookups older than this find nothing
+
+
+class SplitSettings(Strict):
+    holdout_fraction: float = Field(gt=0, le=0.5)
+    validation_fraction: float = Field(gt=0, le=0.5)
+    salt: str = "split-v1"  # change it and every member lands in a new part
+
+
+class Distribution(Strict):
+    """One hyperparameter's search range, as Hyperopt samples it."""
+
+    distribution: Literal["uniform", "loguniform", "quniform", "choice"]
+    low: float | None = None
+    high: float | None = None
+    q: float | None = Field(None, gt=0)
+    options: list[Any] | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> Distribution:
+        if self.distribution == "choice":
+            if not self.options:
+                raise NestedKeyError(("options",), "choice needs a non-empty list of options")
+            return self
+        if self.low is None or self.high is None:
+            missing = "low" if self.low is None else "high"
+            raise NestedKeyError((missing,), f"{self.distribution} needs both low and high")
+        if self.low >= self.high:
+            raise NestedKeyError(("low",), f"must be below high (got {self.low} >= {self.high})")
+        if self.distribution == "loguniform" and self.low <= 0:
+            raise NestedKeyError(("low",), f"loguniform needs low > 0 (got {self.low})")
+        if self.distribution == "quniform" and self.q is None:
+            raise NestedKeyError(("q",), "quniform needs a step q")
+        return self
+
+
+class TrainingSettings(Strict):
+    estimator: str
+    max_evals: PositiveInt
+    parallelism: PositiveInt = 1  # > 1: SparkTrials, for single-node (sklearn) estimators
+    seed: int = 7
+    search_spaces: dict[str, dict[str, Distribution]]
+
+    @field_validator("estimator")
+    @classmethod
+    def _known_estimator(cls, value: str) -> str:
+        if value not in ESTIMATORS:
+            raise ValueError(f"unknown estimator {value!r}" + suggest(value, list(ESTIMATORS)))
+        return value
+
+    @model_validator(mode="after")
+    def _spaces_fit_estimators(self) -> TrainingSettings:
+        for name, space in self.search_spaces.items():
+            if name not in ESTIMATORS:
+                reason = "unknown estimator" + suggest(name, list(ESTIMATORS))
+                raise NestedKeyError(("search_spaces", name), reason)
+            known = list(ESTIMATORS[name].params)
+            for param in space:
+                if param not in known:
+                    reason = f"not a hyperparameter of {name}" + suggest(param, known)
+                    raise NestedKeyError(("search_spaces", name, param), reason)
+        if not self.search_spaces.get(self.estimator):
+            reason = f"needs a non-empty search space for the estimator {self.estimator!r}"
+            raise NestedKeyError(("search_spaces", self.estimator), reason)
+        return self
 
 
 class Settings(Strict):
@@ -72,7 +210,11 @@ class Settings(Strict):
     storage: StorageSettings
     tracking: TrackingSettings
     registry: RegistrySettings
+    ingest: IngestSettings
+    validation: ValidationSettings
     features: FeatureSettings
+    split: SplitSettings
+    training: TrainingSettings
 
     _env: str = PrivateAttr(default="")
     _root: Path = PrivateAttr(default=Path())
@@ -86,154 +228,6 @@ class Settings(Strict):
     def root(self) -> Path:
         """The project folder: relative paths in the YAML files are relative to it."""
         return self._root
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last one)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            if isinstance(key, str | int | float | bool) and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"key {key!r} is given twice (first on line {seen[key] + 1}); keep one",
-                    key_node.start_mark,
-                )
-            seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep)
-
-
-def show(path: Path) -> str:
-    """A path as messages show it: relative to the working directory when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def load_yaml(path: Path) -> Any:
-    """Parse one YAML file (anchors and merge keys allowed), or raise a ConfigError naming it."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError([f"{show(path)}: file not found"]) from None
-    try:
-        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: no arbitrary objects
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        where = f"{show(path)}:{mark.line + 1}:{mark.column + 1}" if mark else show(path)
-        raise ConfigError([f"{where}: invalid YAML: {error.problem}"]) from None
-
-
-# Which file set each key path, so that an error in the merged settings names the right file.
-Origins = dict[tuple, str]
-
-
-def _record(value: Any, path: tuple, source: str, origins: Origins) -> None:
-    for known in [p for p in origins if p[: len(path)] == path]:
-        del origins[known]
-    origins[path] = source
-    if isinstance(value, dict):
-        for key, item in value.items():
-            _record(item, (*path, key), source, origins)
-
-
-def overlay(base: dict, top: dict, source: str, origins: Origins, path: tuple = ()) -> dict:
-    """``top`` merged over ``base``: mappings key by key, anything else replaced whole."""
-    merged = dict(base)
-    for key, value in top.items():
-        if isinstance(merged.get(key), dict) and isinstance(value, dict):
-            merged[key] = overlay(merged[key], value, source, origins, (*path, key))
-        else:
-            merged[key] = value
-            _record(value, (*path, key), source, origins)
-    return merged
-
-
-def _as_mapping(data: Any, path: Path) -> dict:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ConfigError(
-            [f"{show(path)}: the file must hold a mapping of keys, not a {type(data).__name__}"]
-        )
-    return data
-
-
-def _dotted(loc: tuple) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
-
-
-def _unwrap(annotation: Any) -> Any:
-    """The model or container inside ``X | None``."""
-    if get_origin(annotation) in (Union, types.UnionType):
-        return next(arg for arg in get_args(annotation) if arg is not type(None))
-    return annotation
-
-
-def _keys_at(model: type[BaseModel], loc: tuple) -> list[str]:
-    """The keys the model accepts at ``loc``; empty when that place is not a model."""
-    current: Any = model
-    for part in loc:
-        current = _unwrap(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(str(part))
-            if field is None:
-                return []
-            current = field.annotation
-        elif get_origin(current) in (dict, list, tuple):
-            current = get_args(current)[-1]
-        else:
-            return []
-    current = _unwrap(current)
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return list(current.model_fields)
-    return []
-
-
-def suggest(name: str, known: list[str] | tuple[str, ...]) -> str:
-    """'; did you mean X?' for the closest known name, else the known names."""
-    close = difflib.get_close_matches(str(name), [str(k) for k in known], n=1, cutoff=0.6)
-    if close:
-        return f"; did you mean {close[0]!r}?"
-    return f"; valid: {', '.join(map(str, known))}" if known else ""
-
-
-def _describe(error: dict, model: type[BaseModel], origins: Origins) -> str:
-    loc = tuple(error["loc"])
-    source = next(origins[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in origins)
-    if error["type"] == "extra_forbidden":
-        reason = "unknown key" + suggest(str(loc[-1]), _keys_at(model, loc[:-1]))
-    else:
-        reason = error["msg"]
-        value = error.get("input")
-        if isinstance(value, str | int | float | bool) or value is None:
-            reason += f" (got {value!r})"
-    return f"{source}: {_dotted(loc)}: {reason}"
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def validate(model: type[M], data: Any, origins: Origins) -> M:
-    """``data`` as ``model``, or a ConfigError with one line per problem, each naming its file."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        raise ConfigError([_describe(e, model, origins) for e in error.errors()]) from None
-
-
-def load_model(model: type[M], path: Path) -> M:
-    """One YAML file validated as ``model``."""
-    return validate(model, load_yaml(path), {(): show(path)})
 
 
 def _absolute(root: Path, value: Path | None) -> Path | None:
@@ -250,10 +244,14 @@ def _absolute_uri(root: Path, uri: str | None) -> str | None:
 
 def _anchor(settings: Settings, root: Path) -> Settings:
     """Settings with every local path and SQLite URI made absolute under the project folder."""
-    tracking = settings.tracking
+    tracking, ingest = settings.tracking, settings.ingest
     location = tracking.artifact_location
     if location and "://" not in location:
         location = (root / location).resolve().as_uri()
+    files = ingest.files and {
+        name: spec.model_copy(update={"path": _absolute(root, spec.path)})
+        for name, spec in ingest.files.items()
+    }
     return settings.model_copy(
         update={
             "storage": settings.storage.model_copy(
@@ -266,6 +264,7 @@ def _anchor(settings: Settings, root: Path) -> Settings:
                     "artifact_location": location,
                 }
             ),
+            "ingest": ingest.model_copy(update={"files": files}),
             "features": settings.features.model_copy(
                 update={
                     "mappings": _absolute(root, settings.features.mappings),
@@ -292,9 +291,9 @@ def load_settings(env: str, conf_dir: Path | str = "conf") -> Settings:
         known = ", ".join(available_envs(conf_dir)) or "none"
         raise ConfigError([f"{show(env_path)}: no such environment {env!r}; environments: {known}"])
     origins: Origins = {}
-    base = _as_mapping(load_yaml(base_path), base_path)
-    _record(base, (), show(base_path), origins)
-    merged = overlay(base, _as_mapping(load_yaml(env_path), env_path), show(env_path), origins)
+    base = as_mapping(load_yaml(base_path), base_path)
+    record_origins(base, (), show(base_path), origins)
+    merged = overlay(base, as_mapping(load_yaml(env_path), env_path), show(env_path), origins)
     root = conf_dir.resolve().parent
     settings = _anchor(validate(Settings, merged, origins), root)
     settings._env, settings._root = env, root

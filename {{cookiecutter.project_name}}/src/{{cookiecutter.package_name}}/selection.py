@@ -8,7 +8,8 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
-from .config import ConfigError, Settings, Strict, load_model, show, suggest
+from .config import Settings
+from .yamlfiles import ConfigError, Strict, load_model, show, suggest
 
 FeatureType = Literal["integer", "double", "string", "boolean", "date"]
 
@@ -128,6 +129,15 @@ def resolve(
     wanted = {f for f, g in home.items() if g in chosen} | set(selection.include_features)
     wanted -= set(selection.exclude_features)
     features = tuple(f for f in home if f in wanted and f not in keys)
+    for feature in features:
+        spec = mappings.groups[home[feature]].features[feature]
+        if spec.type == "date":
+            problems.append(
+                f"{selection_file}: selects {feature!r} (group {home[feature]!r}), a date: models "
+                "take numbers, booleans and strings; derive a number from it or exclude it"
+            )
+    if problems:
+        raise ConfigError(problems)
     if not features:
         raise ConfigError(
             [

@@ -1,4 +1,4 @@
-"""The embedded default: local Spark with a warehouse, MLflow on SQLite, and `run` end to end."""
+"""The embedded default: local Spark with a warehouse, and MLflow on SQLite."""
 
 from __future__ import annotations
 
@@ -7,11 +7,7 @@ from pathlib import Path
 import mlflow
 
 from {{ cookiecutter.package_name }}.adapters.tracking import configure_tracking
-from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.config import (
-    Settings,
-    load_settings,
-)
+from {{ cookiecutter.package_name }}.config import Settings
 
 
 def test_local_session_follows_the_settings(spark, local_settings: Settings) -> None:
@@ -41,13 +37,3 @@ def test_tracking_is_created_once_and_reused(local_settings: Settings) -> None:
     db = Path(local_settings.tracking.tracking_uri.removeprefix("sqlite:///"))
     assert db.is_file()
     assert db.parent == local_settings.root / ".local"
-
-
-def test_run_checks_everything_and_times_each_step(spark, conf_dir: Path, capsys) -> None:
-    assert main(["run", "--conf-dir", str(conf_dir)]) == 0
-    out = capsys.readouterr().out
-    assert "[check] env=local" in out
-    assert "[check] done in" in out
-    settings = load_settings("local", conf_dir)
-    assert f"experiment {settings.tracking.experiment_name!r}" in out
-    assert (conf_dir.parent / ".local" / "mlflow.db").is_file()

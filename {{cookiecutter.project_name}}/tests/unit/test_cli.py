@@ -1,4 +1,4 @@
-"""The command line reports configuration errors in one place, without a traceback."""
+"""The command line: errors reported in one place with their own exit codes, no traceback."""
 
 from __future__ import annotations
 
@@ -6,23 +6,37 @@ from pathlib import Path
 
 import pytest
 
+from {{ cookiecutter.package_name }} import pipeline
 from {{ cookiecutter.package_name }}.cli import main
 
 
 def test_unknown_environment_exits_2_with_a_message(conf_dir: Path, capsys) -> None:
-    assert main(["check", "--env", "qa", "--conf-dir", str(conf_dir)]) == 2
+    assert main(["train", "--env", "qa", "--conf-dir", str(conf_dir)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("configuration error (1):")
+    assert err.startswith("configuration error (1), nothing more was done:")
     assert "no such environment 'qa'" in err
     assert "Traceback" not in err
 
 
-def test_bad_selection_stops_before_spark_starts(conf_dir: Path, capsys) -> None:
-    (conf_dir / "feature_selection_config.yml").write_text("include_groups: [nope]\n")
-    assert main(["run", "--conf-dir", str(conf_dir)]) == 2
-    captured = capsys.readouterr()
-    assert "unknown group 'nope'" in captured.err
-    assert "spark" not in captured.out
+def test_data_errors_exit_3(conf_dir: Path, capsys, monkeypatch) -> None:
+    from {{ cookiecutter.package_name }}.errors import DataError
+
+    def bad_data(platform) -> None:
+        raise DataError(["events.csv (events): column 'event_date': 2 values are not date"])
+
+    monkeypatch.setitem(pipeline.STEPS, "ingest", bad_data)
+    assert main(["ingest", "--conf-dir", str(conf_dir)]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("data error (1), nothing more was done:")
+    assert "events.csv (events): column 'event_date'" in err
+
+
+def test_run_means_every_step_in_order(conf_dir: Path, monkeypatch) -> None:
+    done = []
+    for name in pipeline.STEPS:
+        monkeypatch.setitem(pipeline.STEPS, name, lambda platform, name=name: done.append(name))
+    assert main(["run", "--conf-dir", str(conf_dir)]) == 0
+    assert done == ["ingest", "validate-data", "features", "train"]
 
 
 def test_unknown_step_is_refused(capsys) -> None:

@@ -13,6 +13,8 @@ from {{ cookiecutter.package_name }}.config import (
     load_settings,
 )
 
+from conftest import add_env
+
 
 def test_every_shipped_environment_loads(conf_dir: Path) -> None:
     envs = available_envs(conf_dir)
@@ -62,21 +64,21 @@ def problems(env: str, conf_dir: Path) -> list[str]:
 
 
 def test_unknown_key_in_overlay_names_file_key_and_suggestion(conf_dir: Path) -> None:
-    (conf_dir / "envs" / "local.yml").write_text("spark:\n  shufle_partitions: 4\n")
+    add_env(conf_dir, "local", {"spark": {"shufle_partitions": 4}})
     [line] = problems("local", conf_dir)
     assert line.startswith(str(conf_dir / "envs" / "local.yml"))
     assert "spark.shufle_partitions: unknown key; did you mean 'shuffle_partitions'?" in line
 
 
 def test_unknown_section_lists_valid_keys(conf_dir: Path) -> None:
-    (conf_dir / "envs" / "local.yml").write_text("sparkle: {}\n")
+    add_env(conf_dir, "local", {"sparkle": {}})
     [line] = problems("local", conf_dir)
     assert "sparkle: unknown key" in line
     assert "spark" in line
 
 
 def test_wrong_type_names_file_key_and_value(conf_dir: Path) -> None:
-    (conf_dir / "envs" / "dev.yml").write_text("spark:\n  shuffle_partitions: many\n")
+    add_env(conf_dir, "dev", {"spark": {"shuffle_partitions": "many"}}, base="dev")
     [line] = problems("dev", conf_dir)
     assert line.startswith(str(conf_dir / "envs" / "dev.yml"))
     assert "spark.shuffle_partitions" in line
@@ -101,9 +103,7 @@ def test_missing_section_is_reported(conf_dir: Path) -> None:
 
 
 def test_all_problems_are_reported_at_once(conf_dir: Path) -> None:
-    (conf_dir / "envs" / "local.yml").write_text(
-        "spark:\n  master: 3\n  shuffle_partitions: -1\nbogus: 1\n"
-    )
+    add_env(conf_dir, "local", {"spark": {"master": 3, "shuffle_partitions": -1}, "bogus": 1})
     lines = problems("local", conf_dir)
     assert len(lines) == 3
     assert {line.split(": ")[1] for line in lines} == {
@@ -139,16 +139,31 @@ def test_file_that_is_not_a_mapping(conf_dir: Path) -> None:
     assert "must hold a mapping of keys, not a list" in line
 
 
-def test_empty_overlay_means_project_defaults(conf_dir: Path) -> None:
+def test_an_overlay_holds_only_what_differs(conf_dir: Path) -> None:
+    (conf_dir / "envs" / "qa.yml").write_text("storage:\n  warehouse_dir: .local/qa\n")
+    settings = load_settings("qa", conf_dir)
+    assert settings.spark.shuffle_partitions == 200  # from project.yml
+    assert settings.storage.warehouse_dir == conf_dir.parent.resolve() / ".local" / "qa"
+
+
+def test_a_run_needs_one_place_for_its_tables(conf_dir: Path) -> None:
     (conf_dir / "envs" / "qa.yml").write_text("# nothing differs\n")
-    assert load_settings("qa", conf_dir).spark.shuffle_partitions == 200
+    [line] = problems("qa", conf_dir)
+    assert line == (
+        f"{conf_dir / 'project.yml'}: storage.catalog: set exactly one of catalog (Databricks) "
+        "and warehouse_dir (local)"
+    )
 
 
 def test_anchors_and_merge_keys_work(conf_dir: Path) -> None:
     local = load_settings("local", conf_dir)  # envs/local.yml reuses one store via an anchor
     assert local.tracking.registry_uri == local.tracking.tracking_uri
-    (conf_dir / "envs" / "local.yml").write_text(
-        "spark:\n  <<: {master: 'local[1]', shuffle_partitions: 2}\n  shuffle_partitions: 3\n"
+    local = conf_dir / "envs" / "local.yml"
+    local.write_text(
+        local.read_text().replace(
+            "spark:\n  master: local[2]\n  shuffle_partitions: 4\n",
+            "spark:\n  <<: {master: 'local[1]', shuffle_partitions: 2}\n  shuffle_partitions: 3\n",
+        )
     )
     settings = load_settings("local", conf_dir)
     assert settings.spark.master == "local[1]"  # from the merged mapping

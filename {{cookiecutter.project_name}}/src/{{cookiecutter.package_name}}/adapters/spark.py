@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 
 from pyspark.sql import SparkSession
 
@@ -20,6 +21,9 @@ def get_spark(spark: SparkSettings, storage: StorageSettings, app_name: str) -> 
         session = SparkSession.builder.getOrCreate()
     else:
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")  # read when the JVM starts
+        # Python workers (UDFs, SparkTrials) must run this interpreter, with this environment's
+        # packages, not whichever python3 comes first on PATH.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = (
             SparkSession.builder.appName(app_name)
             .master(spark.master)
@@ -35,4 +39,5 @@ def get_spark(spark: SparkSettings, storage: StorageSettings, app_name: str) -> 
     # Runtime settings: applied even when an existing session is reused.
     session.conf.set("spark.sql.shuffle.partitions", str(spark.shuffle_partitions))
     session.conf.set("spark.sql.session.timeZone", spark.session_timezone)
+    session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")  # fast pandas <-> Spark
     return session

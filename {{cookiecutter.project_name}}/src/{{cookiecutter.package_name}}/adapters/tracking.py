@@ -1,12 +1,18 @@
-"""MLflow: where runs are tracked and models registered (SQLite locally, Databricks remotely)."""
+"""MLflow: where runs are tracked (SQLite locally, Databricks remotely), and what they hold."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import time
 from pathlib import Path
+from typing import Any
 
 import mlflow
+from mlflow.entities import Metric, Param, RunTag
 
 from ..config import TrackingSettings
+from ..training import Trial
 
 _SQLITE = "sqlite:///"
 
@@ -32,3 +38,61 @@ def configure_tracking(tracking: TrackingSettings) -> str:
         experiment_id = experiment.experiment_id
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
+
+
+def git_commit(root: Path) -> str:
+    """The commit the code runs from: GIT_COMMIT when set (jobs set it), else git's HEAD."""
+    if os.environ.get("GIT_COMMIT"):
+        return os.environ["GIT_COMMIT"]
+    try:
+        result = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        )
+        return result.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def log_trials(parent_run_id: str, trials: list[Trial]) -> None:
+    """Each tuning trial as a run nested under ``parent_run_id``, written in one batch each."""
+    client = mlflow.MlflowClient()
+    parent = client.get_run(parent_run_id)
+    for trial in trials:
+        started = int(trial.started * 1000)
+        run = client.create_run(
+            parent.info.experiment_id,
+            start_time=started,
+            tags={"mlflow.parentRunId": parent_run_id, "trial": str(trial.number)},
+            run_name=f"trial-{trial.number:03d}",
+        )
+        now = int(time.time() * 1000)
+        client.log_batch(
+            run.info.run_id,
+            metrics=[Metric(k, v, now, 0) for k, v in trial.metrics.items()],
+            params=[Param(k, str(v)) for k, v in trial.params.items()],
+            tags=[RunTag("status", trial.status)],
+        )
+        status = "FINISHED" if trial.status == "ok" else "FAILED"
+        client.set_terminated(run.info.run_id, status, end_time=started + int(trial.seconds * 1000))
+
+
+def log_run_contents(
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    tags: dict[str, str],
+    figures: dict[str, Any],
+    documents: dict[str, Any],
+) -> None:
+    """Everything a run records besides its model, into the active run."""
+    mlflow.log_params({k: str(v) for k, v in params.items()})
+    mlflow.log_metrics(metrics)
+    mlflow.set_tags(tags)
+    for path, figure in figures.items():
+        mlflow.log_figure(figure, path)
+    for path, document in documents.items():
+        mlflow.log_dict(document, path)
+
+
+def start_run(experiment_id: str, name: str, tags: dict[str, str]):
+    """A new run in the experiment (a context manager)."""
+    return mlflow.start_run(experiment_id=experiment_id, run_name=name, tags=tags)

@@ -1,0 +1,95 @@
+"""How good a model is on the holdout: metrics, curves and feature importance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure  # drawn to files only: no pyplot, no window
+
+
+def metrics(label: np.ndarray, score: np.ndarray) -> dict[str, float]:
+    """ROC AUC, average precision (PR AUC), log loss and Brier score, with the counts."""
+    from sklearn.metrics import (
+        average_precision_score,
+        brier_score_loss,
+        log_loss,
+        roc_auc_score,
+    )
+
+    clipped = np.clip(score, 1e-7, 1 - 1e-7)
+    return {
+        "roc_auc": float(roc_auc_score(label, score)),
+        "pr_auc": float(average_precision_score(label, score)),
+        "log_loss": float(log_loss(label, clipped, labels=[0, 1])),
+        "brier": float(brier_score_loss(label, score)),
+        "rows": float(len(label)),
+        "positive_rate": float(np.mean(label)),
+    }
+
+
+def roc_figure(label: np.ndarray, score: np.ndarray, title: str) -> Figure:
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    fpr, tpr, _ = roc_curve(label, score)
+    figure = Figure(figsize=(5, 5))
+    axes = figure.subplots()
+    axes.plot(fpr, tpr, label=f"AUC {roc_auc_score(label, score):.3f}")
+    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
+    axes.set(xlabel="false positive rate", ylabel="true positive rate", title=title)
+    axes.legend(loc="lower right")
+    return figure
+
+
+def pr_figure(label: np.ndarray, score: np.ndarray, title: str) -> Figure:
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    precision, recall, _ = precision_recall_curve(label, score)
+    figure = Figure(figsize=(5, 5))
+    axes = figure.subplots()
+    axes.plot(recall, precision, label=f"AP {average_precision_score(label, score):.3f}")
+    axes.axhline(float(np.mean(label)), linestyle="--", color="grey", label="base rate")
+    axes.set(xlabel="recall", ylabel="precision", title=title)
+    axes.legend(loc="upper right")
+    return figure
+
+
+def importance_figure(importance: dict[str, float], title: str) -> Figure:
+    ordered = sorted(importance.items(), key=lambda item: item[1])
+    figure = Figure(figsize=(6, max(3, 0.35 * len(ordered))))
+    axes = figure.subplots()
+    axes.barh([name for name, _ in ordered], [value for _, value in ordered])
+    axes.set(xlabel="importance", title=title)
+    figure.tight_layout()
+    return figure
+
+
+def sklearn_importance(
+    model, frame: pd.DataFrame, label: np.ndarray, seed: int, rows: int = 5_000
+) -> dict[str, float]:
+    """Permutation importance (drop in ROC AUC) of each input, on at most ``rows`` rows."""
+    from sklearn.inspection import permutation_importance
+
+    take = np.random.default_rng(seed).permutation(len(frame))[:rows]
+    result = permutation_importance(
+        model, frame.iloc[take], label[take], scoring="roc_auc", n_repeats=3, random_state=seed
+    )
+    return {c: float(v) for c, v in zip(frame.columns, result.importances_mean, strict=True)}
+
+
+def spark_importance(model, assembled_schema, features: list[str]) -> dict[str, float]:
+    """Importance per input feature of a fitted Spark ML pipeline: tree importances, or
+    absolute coefficients, summed over the slots (one-hot levels) each feature became."""
+    last = model.stages[-1]
+    values = (
+        last.featureImportances.toArray()
+        if hasattr(last, "featureImportances")
+        else np.abs(last.coefficients.toArray())
+    )
+    attributes = assembled_schema["features"].metadata["ml_attr"]["attrs"]
+    totals = dict.fromkeys(features, 0.0)
+    for group in attributes.values():
+        for slot in group:
+            source = slot["name"].split("__")[0]
+            if source in totals:
+                totals[source] += float(values[slot["idx"]])
+    return totals

@@ -1,0 +1,306 @@
+"""Tuning and fitting the configured estimator: Hyperopt TPE over the YAML search space.
+
+Spark ML estimators train on Spark DataFrames and are tuned with plain `Trials` (a Spark ML
+fit cannot run inside a Spark task); single-node estimators train on pandas and are tuned with
+`SparkTrials` when ``parallelism`` > 1. Nothing here writes anywhere: results are returned.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from .config import Distribution, SplitSettings, TrainingSettings
+from .errors import DataError
+from .estimators import ESTIMATORS, build_sklearn, build_spark, typed
+from .selection import Cart
+
+NUMERIC_TYPES = ("integer", "double", "boolean")
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The model's inputs by how they are encoded."""
+
+    numeric: list[str]
+    categorical: list[str]
+
+    @classmethod
+    def of(cls, cart: Cart) -> Columns:
+        return cls(
+            numeric=[f for f in cart.features if cart.types[f] in NUMERIC_TYPES],
+            categorical=[f for f in cart.features if cart.types[f] == "string"],
+        )
+
+    @property
+    def all(self) -> list[str]:
+        return [*self.numeric, *self.categorical]
+
+
+def with_part(df: DataFrame, split: SplitSettings) -> DataFrame:
+    """``df`` with a ``part`` column: holdout, validation or train, by a hash of the member.
+
+    A member stays in the same part on every run (until ``salt`` changes), so a champion and a
+    challenger are always compared on members neither was trained on.
+    """
+    bucket = F.pmod(F.xxhash64("member_id", F.lit(split.salt)), F.lit(10_000)) / 10_000
+    holdout, validation = split.holdout_fraction, split.holdout_fraction + split.validation_fraction
+    part = (
+        F.when(bucket < holdout, "holdout")
+        .when(bucket < validation, "validation")
+        .otherwise("train")
+    )
+    return df.withColumn("part", part)
+
+
+def model_frame(pdf: pd.DataFrame, columns: Columns) -> pd.DataFrame:
+    """The inputs of a single-node model: numbers and booleans as floats (empty = NaN)."""
+    frame = pdf[columns.all].copy()
+    for column in columns.numeric:
+        if frame[column].dtype == object:  # booleans with empty values
+            frame[column] = frame[column].astype("boolean")
+        frame[column] = frame[column].astype("float64")
+    return frame
+
+
+def hyperopt_space(space: dict[str, Distribution]) -> dict[str, Any]:
+    """The YAML search space as Hyperopt expressions."""
+    from hyperopt import hp
+
+    expressions = {}
+    for name, d in space.items():
+        if d.distribution == "choice":
+            expressions[name] = hp.choice(name, d.options)
+        elif d.distribution == "loguniform":
+            expressions[name] = hp.loguniform(name, math.log(d.low), math.log(d.high))
+        elif d.distribution == "quniform":
+            expressions[name] = hp.quniform(name, d.low, d.high, d.q)
+        else:
+            expressions[name] = hp.uniform(name, d.low, d.high)
+    return expressions
+
+
+@dataclass(frozen=True)
+class Trial:
+    number: int
+    params: dict[str, Any]
+    status: str  # ok | fail
+    metrics: dict[str, float]
+    started: float  # epoch seconds
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Tuned:
+    trials: list[Trial]
+    best_params: dict[str, Any]
+    best_validation_auc: float
+
+
+def _auc(label: np.ndarray, score: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(label, score))
+
+
+def sklearn_objective(
+    estimator: str, columns: Columns, train: pd.DataFrame, validation: pd.DataFrame, seed: int
+) -> Callable[[dict], dict]:
+    """Fit on ``train``, score the validation AUC; self-contained, so SparkTrials can ship it."""
+    x_train, y_train = model_frame(train, columns), train["label"].to_numpy()
+    x_val, y_val = model_frame(validation, columns), validation["label"].to_numpy()
+
+    def objective(params: dict) -> dict:
+        start = time.perf_counter()
+        model = build_sklearn(estimator, typed(estimator, params), columns.categorical, seed)
+        model.fit(x_train, y_train)
+        auc = _auc(y_val, model.predict_proba(x_val)[:, 1])
+        return {
+            "loss": -auc,
+            "status": "ok",
+            "val_roc_auc": auc,
+            "fit_seconds": time.perf_counter() - start,
+        }
+
+    return objective
+
+
+def spark_scores(model, df: DataFrame) -> pd.DataFrame:
+    """(label, score) of a fitted Spark ML pipeline on ``df``, collected."""
+    from pyspark.ml.functions import vector_to_array
+
+    scored = model.transform(df).select("label", vector_to_array("probability")[1].alias("score"))
+    return scored.toPandas()
+
+
+def spark_objective(
+    estimator: str, columns: Columns, train: DataFrame, validation: DataFrame, seed: int
+) -> Callable[[dict], dict]:
+    """Fit a Spark ML pipeline on ``train``, score the validation AUC (runs on the driver)."""
+
+    def objective(params: dict) -> dict:
+        start = time.perf_counter()
+        pipeline = build_spark(
+            estimator, typed(estimator, params), columns.numeric, columns.categorical, seed
+        )
+        scores = spark_scores(pipeline.fit(train), validation)
+        auc = _auc(scores["label"].to_numpy(), scores["score"].to_numpy())
+        return {
+            "loss": -auc,
+            "status": "ok",
+            "val_roc_auc": auc,
+            "fit_seconds": time.perf_counter() - start,
+        }
+
+    return objective
+
+
+def make_trials(estimator: str, parallelism: int, spark: SparkSession):
+    """SparkTrials for a single-node estimator asked to run trials in parallel; else Trials."""
+    from hyperopt import SparkTrials, Trials
+
+    if ESTIMATORS[estimator].kind == "sklearn" and parallelism > 1:
+        return SparkTrials(parallelism=parallelism, spark_session=spark)
+    return Trials()
+
+
+def tune(
+    objective: Callable[[dict], dict],
+    space: dict[str, Distribution],
+    estimator: str,
+    max_evals: int,
+    seed: int,
+    trials,
+) -> Tuned:
+    """Hyperopt TPE over ``space``: every trial, and the best one's hyperparameters."""
+    from hyperopt import fmin, space_eval, tpe
+
+    expressions = hyperopt_space(space)
+    fmin(
+        objective,
+        expressions,
+        algo=tpe.suggest,
+        max_evals=max_evals,
+        trials=trials,
+        rstate=np.random.default_rng(seed),
+        show_progressbar=False,
+    )
+    done = []
+    for record in trials.trials:
+        values = {k: v[0] for k, v in record["misc"]["vals"].items() if v}
+        result = record.get("result", {})
+        started, ended = record.get("book_time"), record.get("refresh_time")
+        done.append(
+            Trial(
+                number=record["tid"],
+                params=typed(estimator, space_eval(expressions, values)),
+                status=result.get("status", "fail"),
+                metrics={
+                    k: float(v) for k, v in result.items() if k in ("val_roc_auc", "fit_seconds")
+                },
+                started=started.timestamp() if started else time.time(),
+                seconds=(ended - started).total_seconds() if started and ended else 0.0,
+            )
+        )
+    succeeded = [t for t in done if t.status == "ok"]
+    if not succeeded:
+        raise RuntimeError(f"all {len(done)} tuning trials failed")
+    best = max(succeeded, key=lambda t: t.metrics["val_roc_auc"])
+    return Tuned(done, best.params, best.metrics["val_roc_auc"])
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A tuned model refitted on train + validation, and what it did on the holdout."""
+
+    model: Any
+    kind: str  # spark | sklearn
+    tuned: Tuned
+    holdout_label: np.ndarray
+    holdout_score: np.ndarray
+    importance: dict[str, float]
+    example: Any  # a few input rows, as the model takes them
+    sizes: dict[str, int]
+
+
+def _two_classes(label: np.ndarray) -> None:
+    if len(np.unique(label)) < 2:
+        raise DataError(
+            [f"labels: the holdout ({len(label)} rows) holds only one class; more data needed"]
+        )
+
+
+def train_model(
+    data: DataFrame, cart: Cart, settings: TrainingSettings, spark: SparkSession
+) -> Fitted:
+    """Tune ``settings.estimator`` on the train part against the validation part, refit the
+    best on both, and score the holdout. ``data`` holds the cart's features, label and part."""
+    from .evaluation import sklearn_importance, spark_importance
+
+    estimator, seed = settings.estimator, settings.seed
+    space = settings.search_spaces[estimator]
+    columns = Columns.of(cart)
+    trials = make_trials(estimator, settings.parallelism, spark)
+    if ESTIMATORS[estimator].kind == "sklearn":
+        frame = data.select("part", "label", *columns.all).toPandas()
+        parts = {p: frame[frame["part"] == p] for p in ("train", "validation", "holdout")}
+        tuned = tune(
+            sklearn_objective(estimator, columns, parts["train"], parts["validation"], seed),
+            space,
+            estimator,
+            settings.max_evals,
+            seed,
+            trials,
+        )
+        fit_on = pd.concat([parts["train"], parts["validation"]])
+        model = build_sklearn(estimator, tuned.best_params, columns.categorical, seed)
+        model.fit(model_frame(fit_on, columns), fit_on["label"].to_numpy())
+        holdout = model_frame(parts["holdout"], columns)
+        label = parts["holdout"]["label"].to_numpy()
+        score = model.predict_proba(holdout)[:, 1]
+        _two_classes(label)
+        importance = sklearn_importance(model, holdout, label, seed)
+        example = holdout.head(5)
+        sizes = {p: len(f) for p, f in parts.items()}
+    else:
+        parts = {
+            p: data.where(F.col("part") == p).cache() for p in ("train", "validation", "holdout")
+        }
+        tuned = tune(
+            spark_objective(estimator, columns, parts["train"], parts["validation"], seed),
+            space,
+            estimator,
+            settings.max_evals,
+            seed,
+            trials,
+        )
+        pipeline = build_spark(
+            estimator, tuned.best_params, columns.numeric, columns.categorical, seed
+        )
+        model = pipeline.fit(parts["train"].unionByName(parts["validation"]))
+        scores = spark_scores(model, parts["holdout"])
+        label, score = scores["label"].to_numpy(), scores["score"].to_numpy()
+        _two_classes(label)
+        assembled = model.transform(parts["holdout"].limit(1)).schema
+        importance = spark_importance(model, assembled, columns.all)
+        example = parts["holdout"].select(*columns.all).limit(5)
+        sizes = {p: f.count() for p, f in parts.items()}
+    return Fitted(
+        model, ESTIMATORS[estimator].kind, tuned, label, score, importance, example, sizes
+    )
+
+
+def model_requirements(kind: str) -> list[str]:
+    """The packages a logged model needs, pinned to the versions it was trained with."""
+    from importlib.metadata import version
+
+    names = ["pyspark"] if kind == "spark" else ["scikit-learn", "cloudpickle"]
+    return [f"{name}=={version(name)}" for name in (*names, "numpy", "pandas")]

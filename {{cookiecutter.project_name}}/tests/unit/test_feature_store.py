@@ -1,0 +1,106 @@
+"""Both feature store adapters. The Databricks one runs against an autospec of the real
+FeatureEngineeringClient, so every call is checked against the library's own signatures."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from unittest.mock import MagicMock, create_autospec, patch
+
+import mlflow
+import pytest
+from databricks.feature_engineering import FeatureEngineeringClient
+
+from {{ cookiecutter.package_name }}.adapters.feature_store import (
+    DatabricksFeatureStore,
+    LocalFeatureStore,
+)
+from {{ cookiecutter.package_name }}.adapters.tables import DatabricksTables, LocalTables
+
+NAME = "staging.{{ cookiecutter.schema_name }}.supermarket"
+
+
+def databricks_store(exists: bool, staleness: int | None = None):
+    client = create_autospec(FeatureEngineeringClient, instance=True)
+    tables = create_autospec(DatabricksTables, instance=True)
+    tables.describe.return_value = NAME
+    tables.exists.return_value = exists
+    return DatabricksFeatureStore(client, tables, "supermarket", staleness), client, tables
+
+
+def test_first_write_creates_a_time_series_table() -> None:
+    store, client, tables = databricks_store(exists=False)
+    df = MagicMock(name="features")
+    store.write(df, [date(2024, 7, 1)], {"watermark": "2024-07-01"})
+    client.create_table.assert_called_once_with(
+        name=NAME,
+        primary_keys=["member_id", "as_of_date"],
+        timeseries_column="as_of_date",
+        partition_columns=["as_of_date"],
+        df=df,
+        description="Member features by as-of date (the supermarket).",
+    )
+    client.write_table.assert_not_called()
+    tables.set_metadata.assert_called_once_with("supermarket", {"watermark": "2024-07-01"})
+
+
+def test_later_writes_merge() -> None:
+    store, client, _ = databricks_store(exists=True)
+    df = MagicMock(name="features")
+    store.write(df, [date(2024, 8, 1)], {"watermark": "2024-08-01"})
+    client.write_table.assert_called_once_with(name=NAME, df=df, mode="merge")
+    client.create_table.assert_not_called()
+
+
+def test_training_set_looks_features_up_as_of_each_row() -> None:
+    store, client, _ = databricks_store(exists=True, staleness=45)
+    spine = MagicMock(name="spine")
+    result = store.training_set(spine, ["age", "rx_fills_90d"])
+    call = client.create_training_set.call_args.kwargs
+    assert call["df"] is spine and call["label"] == "label"
+    [lookup] = call["feature_lookups"]
+    assert (lookup.table_name, lookup.lookup_key, lookup.timestamp_lookup_key) == (
+        NAME,
+        "member_id",
+        "as_of_date",
+    )
+    assert lookup.feature_names == ["age", "rx_fills_90d"]
+    assert lookup.lookback_window == timedelta(days=45)
+    assert result is client.create_training_set.return_value.load_df.return_value
+
+
+def test_log_model_packages_the_feature_lookups() -> None:
+    store, client, _ = databricks_store(exists=True)
+    with pytest.raises(RuntimeError, match="training_set"):
+        store.log_model(object(), "sklearn", "m", None, [])
+    store.training_set(MagicMock(), ["age"])
+    model = object()
+    registry = MagicMock()
+    registry.search_model_versions.return_value = [MagicMock(version="1"), MagicMock(version="3")]
+    with patch.object(mlflow, "MlflowClient", return_value=registry):
+        assert store.log_model(model, "sklearn", "staging.s.model", None, ["x==1"]) == "3"
+    client.log_model.assert_called_once_with(
+        model=model,
+        artifact_path="model",
+        flavor=mlflow.sklearn,
+        training_set=client.create_training_set.return_value,
+        registered_model_name="staging.s.model",
+        infer_input_example=True,
+    )
+
+
+def test_local_store_writes_partitions_and_looks_up_as_of(spark, tmp_path: Path) -> None:
+    store = LocalFeatureStore(LocalTables(spark, tmp_path), "supermarket")
+    assert store.state() == {}
+    table = spark.createDataFrame(
+        [("A", date(2024, 1, 1), 1), ("A", date(2024, 2, 1), 2)],
+        "member_id string, as_of_date date, x int",
+    )
+    store.write(table, [date(2024, 1, 1), date(2024, 2, 1)], {"watermark": "2024-02-01"})
+    assert store.state() == {"watermark": "2024-02-01"}
+    assert store.read().count() == 2
+    spine = spark.createDataFrame(
+        [("A", date(2024, 1, 20), 1)], "member_id string, as_of_date date, label int"
+    )
+    [row] = store.training_set(spine, ["x"]).collect()
+    assert row.x == 1

@@ -1,0 +1,101 @@
+"""Tuning pieces: search spaces, types, the member split, and the choice of Hyperopt trials."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hyperopt import SparkTrials, Trials
+from hyperopt.pyll import stochastic
+
+from {{ cookiecutter.package_name }}.config import Distribution, SplitSettings
+from {{ cookiecutter.package_name }}.estimators import typed
+from {{ cookiecutter.package_name }}.training import (
+    Columns,
+    hyperopt_space,
+    make_trials,
+    model_frame,
+    sklearn_objective,
+    tune,
+    with_part,
+)
+
+SPACE = {
+    "learning_rate": Distribution(distribution="loguniform", low=0.01, high=0.3),
+    "max_iter": Distribution(distribution="quniform", low=20, high=60, q=10),
+    "l2_regularization": Distribution(distribution="uniform", low=0.0, high=1.0),
+}
+
+
+def test_samples_stay_inside_the_declared_ranges() -> None:
+    space = hyperopt_space(
+        {**SPACE, "max_features": Distribution(distribution="choice", options=[0.5, 1.0])}
+    )
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        sample = stochastic.sample(space, rng=rng)
+        assert 0.01 <= sample["learning_rate"] <= 0.3
+        assert sample["max_iter"] in (20, 30, 40, 50, 60)
+        assert 0 <= sample["l2_regularization"] <= 1
+        assert sample["max_features"] in (0.5, 1.0)
+
+
+def test_integer_hyperparameters_are_cast() -> None:
+    assert typed("hist_gradient_boosting", {"max_iter": 40.0, "learning_rate": 0.1}) == {
+        "max_iter": 40,
+        "learning_rate": 0.1,
+    }
+    assert type(typed("spark_gbt", {"maxDepth": 3.0})["maxDepth"]) is int
+
+
+def test_split_is_by_member_stable_and_sized(spark) -> None:
+    members = spark.range(20_000).selectExpr("concat('M', id) as member_id")
+    split = SplitSettings(holdout_fraction=0.2, validation_fraction=0.1)
+    first = {r.member_id: r.part for r in with_part(members, split).collect()}
+    again = {r.member_id: r.part for r in with_part(members, split).collect()}
+    assert first == again
+    shares = pd.Series(first).value_counts(normalize=True)
+    assert abs(shares["holdout"] - 0.2) < 0.02 and abs(shares["validation"] - 0.1) < 0.02
+    moved = {
+        r.member_id: r.part
+        for r in with_part(
+            members, SplitSettings(holdout_fraction=0.2, validation_fraction=0.1, salt="other")
+        ).collect()
+    }
+    assert moved != first
+
+
+def test_single_node_trials_run_in_parallel_only_when_asked(spark) -> None:
+    assert isinstance(make_trials("hist_gradient_boosting", 2, spark), SparkTrials)
+    assert type(make_trials("hist_gradient_boosting", 1, spark)) is Trials
+    assert type(make_trials("spark_gbt", 4, spark)) is Trials  # Spark ML cannot fit inside a task
+
+
+def test_model_frame_makes_numbers_of_booleans_with_gaps() -> None:
+    pdf = pd.DataFrame({"flag": [True, None, False], "n": [1, 2, 3], "kind": ["a", None, "b"]})
+    frame = model_frame(pdf, Columns(numeric=["flag", "n"], categorical=["kind"]))
+    assert frame["flag"].dtype == "float64" and np.isnan(frame["flag"][1])
+    assert frame["n"].tolist() == [1.0, 2.0, 3.0]
+    assert frame["kind"].tolist() == ["a", None, "b"]
+
+
+def learnable(rows: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=rows)
+    kind = rng.choice(["a", "b"], rows)
+    label = (x + (kind == "a") + rng.normal(scale=0.5, size=rows) > 1).astype(int)
+    return pd.DataFrame({"x": x, "kind": kind, "label": label})
+
+
+@pytest.mark.parametrize("parallelism", [1, 2])
+def test_tune_records_every_trial_and_the_best(spark, parallelism: int) -> None:
+    columns = Columns(numeric=["x"], categorical=["kind"])
+    objective = sklearn_objective(
+        "hist_gradient_boosting", columns, learnable(600, 1), learnable(300, 2), seed=0
+    )
+    trials = make_trials("hist_gradient_boosting", parallelism, spark)
+    tuned = tune(objective, SPACE, "hist_gradient_boosting", max_evals=3, seed=0, trials=trials)
+    assert len(tuned.trials) == 3 and all(t.status == "ok" for t in tuned.trials)
+    assert tuned.best_validation_auc == max(t.metrics["val_roc_auc"] for t in tuned.trials) > 0.8
+    assert isinstance(tuned.best_params["max_iter"], int)
+    assert {t.number for t in tuned.trials} == {0, 1, 2}
