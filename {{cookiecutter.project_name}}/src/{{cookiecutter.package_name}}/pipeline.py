@@ -104,7 +104,8 @@ def validate_data(p: Platform) -> None:
     for key, value in checked.counts.items():
         print(f"  {key}: {value:,}")
     p.spark.catalog.clearCache()  # steps hand data on through tables only
-    with p.start_run("validate-data", {"step": "validate-data"}):
+    tags = {"step": "validate-data", **{f"source.{n}": s for n, s in sources.items()}}
+    with p.start_run("validate-data", tags):
         tracking.log_run_contents({}, {k: float(v) for k, v in checked.counts.items()}, {}, {}, {})
 
 
@@ -117,12 +118,12 @@ def features(p: Platform) -> None:
     )
     state = p.store.state()
     watermark = date.fromisoformat(state["watermark"]) if state.get("watermark") else None
-    if watermark and state.get("inputs") == inputs:
+    if watermark and state.get("inputs") == inputs:  # the inputs are what they were
         print(f"  up to date: no new data since the snapshot of {watermark}; nothing processed")
         return
     latest = events.agg(F.max("event_date")).collect()[0][0]
     dates = snapshot_dates(settings.first_snapshot, latest, settings.snapshot_every)
-    todo = dates_to_process(dates, watermark, settings.lookback_days, inputs_changed=True)
+    todo = dates_to_process(dates, watermark, settings.lookback_days)
     if not todo:
         print(
             f"  no snapshot date falls in the new data (latest event {latest}); nothing processed"

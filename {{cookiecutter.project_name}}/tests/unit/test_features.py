@@ -145,9 +145,7 @@ def test_snapshot_dates(every: str, expected: list[date]) -> None:
 
 def test_dates_to_process() -> None:
     dates = snapshot_dates(date(2024, 1, 1), date(2024, 6, 1), "month")
-    assert dates_to_process(dates, None, 31, inputs_changed=False) == dates  # first run: all
-    assert dates_to_process(dates, date(2024, 6, 1), 31, inputs_changed=False) == []  # nothing new
-    assert (
-        dates_to_process(dates, date(2024, 4, 1), 0, inputs_changed=True) == dates[4:]
-    )  # after it
-    assert dates_to_process(dates, date(2024, 4, 1), 31, inputs_changed=True) == dates[3:]  # + late
+    assert dates_to_process(dates, None, 31) == dates  # first run: all
+    assert dates_to_process(dates, date(2024, 6, 1), 0) == []  # new data, but no new date
+    assert dates_to_process(dates, date(2024, 4, 1), 0) == dates[4:]  # after the watermark
+    assert dates_to_process(dates, date(2024, 4, 1), 31) == dates[3:]  # + late data's window

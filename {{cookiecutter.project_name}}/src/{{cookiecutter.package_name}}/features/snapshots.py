@@ -23,15 +23,11 @@ def snapshot_dates(first: date, last: date, every: str) -> list[date]:
     return dates
 
 
-def dates_to_process(
-    dates: list[date], watermark: date | None, lookback_days: int, inputs_changed: bool
-) -> list[date]:
-    """The snapshots a run must compute: all on the first run; none when nothing changed;
-    otherwise those after the watermark, and those within the look-back before it (late data)."""
+def dates_to_process(dates: list[date], watermark: date | None, lookback_days: int) -> list[date]:
+    """The snapshots a run over changed inputs must compute: all on the first run; otherwise
+    those after the watermark, and those within the look-back before it (late data)."""
     if watermark is None:
         return list(dates)
-    if not inputs_changed:
-        return []
     since = watermark - timedelta(days=lookback_days)
     return [d for d in dates if d > since]
 
