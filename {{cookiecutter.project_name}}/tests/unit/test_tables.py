@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from unittest.mock import MagicMock
 
 import pytest
 from pyspark.sql import functions as F
 
-from {{ cookiecutter.package_name }}.adapters.tables import LocalTables
+from {{ cookiecutter.package_name }}.adapters.tables import DatabricksTables, LocalTables, read_source
+from {{ cookiecutter.package_name }}.config import SourceTable
 from {{ cookiecutter.package_name }}.errors import DataError
 
 D1, D2, D3 = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)
@@ -101,3 +103,41 @@ def test_failed_partition_overwrite_keeps_data_and_watermark(spark, tmp_path: Pa
     assert content(tables, "t") == {("A", D1, 1)}
     assert tables.metadata("t") == {"watermark": "1"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t"]
+
+
+def test_sources_are_read_from_csv_parquet_or_a_table(spark, tmp_path: Path) -> None:
+    rows = frame(spark, [("A", D1, 1)])
+    rows.write.parquet(str(tmp_path / "p"))
+    rows.write.option("header", "true").csv(str(tmp_path / "c"))
+    rows.createOrReplaceTempView("source_table")
+    specs = {
+        "parquet": SourceTable(format="parquet", path=tmp_path / "p"),
+        "csv": SourceTable(format="csv", path=tmp_path / "c"),
+        "table": SourceTable(format="table", table="source_table"),
+    }
+    for kind, spec in specs.items():
+        df = read_source(spark, spec, kind)
+        assert df.columns == ["member_id", "as_of_date", "x"], kind
+        assert [tuple(map(str, r)) for r in df.collect()] == [("A", "2024-01-01", "1")], kind
+    with pytest.raises(DataError, match="main.claims.nope: no such table"):
+        read_source(
+            spark, SourceTable(format="table", table="main.claims.nope"), "main.claims.nope"
+        )
+
+
+def test_databricks_tables_replace_partitions_and_keep_metadata_as_a_property() -> None:
+    spark = MagicMock(name="spark")
+    tables = DatabricksTables(spark, "staging", "risk")
+    df = MagicMock(name="df")
+    tables.overwrite_partitions(df, "supermarket", "as_of_date", [D1, D2], {"note": "it's"})
+    writer = df.write.format.return_value.mode.return_value.partitionBy.return_value
+    writer.option.assert_called_once_with(
+        "replaceWhere", "as_of_date IN (DATE'2024-01-01', DATE'2024-02-01')"
+    )
+    writer.option.return_value.saveAsTable.assert_called_once_with("staging.risk.supermarket")
+    [statement] = [c.args[0] for c in spark.sql.call_args_list]
+    assert statement == (
+        "ALTER TABLE staging.risk.supermarket SET TBLPROPERTIES "
+        """('mlops.metadata' = '{"note": "it\\'s"}')"""
+    )
+    spark.catalog.refreshTable.assert_called_once_with("staging.risk.supermarket")

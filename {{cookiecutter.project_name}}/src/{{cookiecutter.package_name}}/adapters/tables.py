@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 
 from ..config import SourceTable
@@ -170,7 +171,11 @@ class DatabricksTables:
 def read_source(spark: SparkSession, spec: SourceTable, label: str) -> DataFrame:
     """One configured source table, columns as the source names them (CSV: all strings)."""
     if spec.format == "table":
-        if not spark.catalog.tableExists(spec.table):
+        try:
+            exists = spark.catalog.tableExists(spec.table)
+        except AnalysisException:  # a name this catalog cannot even hold (catalog.schema.table)
+            exists = False
+        if not exists:
             raise DataError([f"{label}: no such table"])
         return spark.table(spec.table)
     if not spec.path.exists():
