@@ -105,10 +105,17 @@ class Tuned:
     best_validation_auc: float
 
 
-def _auc(label: np.ndarray, score: np.ndarray) -> float:
+def _result(label: np.ndarray, score: np.ndarray, started: float) -> dict:
+    """A trial's result for Hyperopt: the loss it minimises, and what MLflow records."""
     from sklearn.metrics import roc_auc_score
 
-    return float(roc_auc_score(label, score))
+    auc = float(roc_auc_score(label, score))
+    return {
+        "loss": -auc,
+        "status": "ok",
+        "val_roc_auc": auc,
+        "fit_seconds": time.perf_counter() - started,
+    }
 
 
 def sklearn_objective(
@@ -122,13 +129,7 @@ def sklearn_objective(
         start = time.perf_counter()
         model = build_sklearn(estimator, typed(estimator, params), columns.categorical, seed)
         model.fit(x_train, y_train)
-        auc = _auc(y_val, model.predict_proba(x_val)[:, 1])
-        return {
-            "loss": -auc,
-            "status": "ok",
-            "val_roc_auc": auc,
-            "fit_seconds": time.perf_counter() - start,
-        }
+        return _result(y_val, model.predict_proba(x_val)[:, 1], start)
 
     return objective
 
@@ -152,13 +153,7 @@ def spark_objective(
             estimator, typed(estimator, params), columns.numeric, columns.categorical, seed
         )
         scores = spark_scores(pipeline.fit(train), validation)
-        auc = _auc(scores["label"].to_numpy(), scores["score"].to_numpy())
-        return {
-            "loss": -auc,
-            "status": "ok",
-            "val_roc_auc": auc,
-            "fit_seconds": time.perf_counter() - start,
-        }
+        return _result(scores["label"].to_numpy(), scores["score"].to_numpy(), start)
 
     return objective
 
