@@ -1,4 +1,4 @@
-"""Command line: one pipeline step, or ``run`` for all of them in order.
+"""Command line: one pipeline step, `run` for all of them in order, `rollback`, or `ui`.
 
 python -m {{ cookiecutter.package_name }} <step> --env <env>
 """
@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from . import pipeline
+from .adapters.tracking import serve_ui
 from .config import load_settings
-from .errors import ConfigError, DataError
+from .errors import ProblemsError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,7 +22,10 @@ def build_parser() -> argparse.ArgumentParser:
         description={{ cookiecutter.description | tojson }},
     )
     parser.add_argument(
-        "step", choices=[*pipeline.STEPS, "run"], help="one step, or 'run' for all in order"
+        "step",
+        choices=[*pipeline.STEPS, "run", "rollback", "ui"],
+        help="one step; 'run' for every step in order; 'rollback' to restore the previous "
+        "champion; 'ui' for the MLflow UI over the local store",
     )
     parser.add_argument(
         "--env", default="local", help="settings overlay conf/envs/<env>.yml (default: local)"
@@ -28,26 +33,37 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--conf-dir", type=Path, default=Path("conf"), help="configuration folder (default: conf)"
     )
+    parser.add_argument(
+        "--score-date",
+        type=date.fromisoformat,
+        help="score and deliver for this date (YYYY-MM-DD) instead of inference.score_date",
+    )
+    parser.add_argument("--port", type=int, default=5000, help="port of `ui` (default: 5000)")
     return parser
 
 
-EXIT_CODES = {ConfigError: 2, DataError: 3}
-
-
 def main(argv: list[str] | None = None) -> int:
-    """Run the chosen step(s): 0 on success, 2 for unusable configuration, 3 for unusable data.
-
-    Configuration is checked whole before any step starts Spark.
-    """
+    """Run the chosen step(s). Exit codes: 0 done, 2 configuration, 3 data, 4 registry state,
+    5 challenger rejected with gate.fail_on_reject. Configuration is checked whole first."""
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.env, args.conf_dir)
+        if args.score_date:
+            inference = settings.inference.model_copy(update={"score_date": args.score_date})
+            settings = settings.model_copy(update={"inference": inference})
+        if args.step == "ui":
+            return serve_ui(settings.tracking, args.port)
         steps = list(pipeline.STEPS) if args.step == "run" else [args.step]
         pipeline.run(settings, steps)
-    except (ConfigError, DataError) as error:
-        kind = "configuration" if isinstance(error, ConfigError) else "data"
-        print(f"{kind} error ({len(error.problems)}), nothing more was done:", file=sys.stderr)
+    except ProblemsError as error:
+        print(f"{error.kind} ({len(error.problems)}), nothing more was done:", file=sys.stderr)
         for line in error.problems:
             print(f"  {line}", file=sys.stderr)
-        return EXIT_CODES[type(error)]
+        return error.exit_code
+    if "deliver" in steps and settings.storage.warehouse_dir is not None:
+        print("Where to look:")
+        print(f"  worklist CSV and report: {settings.delivery.csv_dir}")
+        tables = settings.storage.warehouse_dir / settings.storage.schema_name
+        print(f"  tables:                  {tables}")
+        print("  MLflow runs and models:  make ui, then http://127.0.0.1:5000")
     return 0

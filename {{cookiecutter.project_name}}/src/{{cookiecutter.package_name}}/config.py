@@ -204,6 +204,36 @@ class TrainingSettings(Strict):
         return self
 
 
+Metric = Literal["roc_auc", "pr_auc", "log_loss", "brier"]
+
+
+class GateSettings(Strict):
+    primary_metric: Metric = "roc_auc"
+    min_delta: float = Field(0.0, ge=0)  # how much better than the champion a challenger must be
+    relative: bool = False  # true: min_delta is a share of the champion's value
+    floors: dict[Metric, float] = {}  # at least this (roc_auc, pr_auc) / at most (log_loss, brier)
+    fail_on_reject: bool = False  # true: `deploy` exits non-zero on a rejected challenger
+
+
+class InferenceSettings(Strict):
+    score_date: date | None = None  # null: the latest feature snapshot
+    table: str = "predictions"
+
+
+class DeliverySettings(Strict):
+    top_n: PositiveInt | None = None  # the highest scores, or
+    threshold: float | None = Field(None, ge=0, le=1)  # every score at or above it
+    extra_columns: list[str] = []  # joined from the feature table; need not be model inputs
+    table: str = "delivery"
+    csv_dir: Path
+
+    @model_validator(mode="after")
+    def _one_cut(self) -> DeliverySettings:
+        if (self.top_n is None) == (self.threshold is None):
+            raise NestedKeyError(("top_n",), "set exactly one of top_n and threshold")
+        return self
+
+
 class Settings(Strict):
     project: ProjectInfo
     spark: SparkSettings
@@ -215,9 +245,13 @@ class Settings(Strict):
     features: FeatureSettings
     split: SplitSettings
     training: TrainingSettings
+    gate: GateSettings
+    inference: InferenceSettings
+    delivery: DeliverySettings
 
     _env: str = PrivateAttr(default="")
     _root: Path = PrivateAttr(default=Path())
+    _origins: Origins = PrivateAttr(default_factory=dict)
 
     @property
     def env(self) -> str:
@@ -228,6 +262,12 @@ class Settings(Strict):
     def root(self) -> Path:
         """The project folder: relative paths in the YAML files are relative to it."""
         return self._root
+
+    def source_of(self, *keys: str) -> str:
+        """The file that set the key path ``keys`` (for messages about checks made later)."""
+        return next(
+            self._origins[keys[:n]] for n in range(len(keys), -1, -1) if keys[:n] in self._origins
+        )
 
 
 def _absolute(root: Path, value: Path | None) -> Path | None:
@@ -265,6 +305,9 @@ def _anchor(settings: Settings, root: Path) -> Settings:
                 }
             ),
             "ingest": ingest.model_copy(update={"files": files}),
+            "delivery": settings.delivery.model_copy(
+                update={"csv_dir": _absolute(root, settings.delivery.csv_dir)}
+            ),
             "features": settings.features.model_copy(
                 update={
                     "mappings": _absolute(root, settings.features.mappings),
@@ -296,5 +339,5 @@ def load_settings(env: str, conf_dir: Path | str = "conf") -> Settings:
     merged = overlay(base, as_mapping(load_yaml(env_path), env_path), show(env_path), origins)
     root = conf_dir.resolve().parent
     settings = _anchor(validate(Settings, merged, origins), root)
-    settings._env, settings._root = env, root
+    settings._env, settings._root, settings._origins = env, root, origins
     return settings

@@ -1,10 +1,13 @@
-"""The two kinds of failure a run reports without a traceback: bad configuration, bad data."""
+"""The failures a run reports without a traceback, each with its own exit code."""
 
 from __future__ import annotations
 
 
 class ProblemsError(Exception):
     """Something unusable; ``problems`` holds one line per problem, each naming where it is."""
+
+    exit_code = 1
+    kind = "error"
 
     def __init__(self, problems: list[str]):
         self.problems = problems
@@ -14,6 +17,22 @@ class ProblemsError(Exception):
 class ConfigError(ProblemsError):
     """Configuration that cannot be used: each line names the file and the key path."""
 
+    exit_code, kind = 2, "configuration error"
+
 
 class DataError(ProblemsError):
     """Data that cannot be used: each line names the table (or file) and the column."""
+
+    exit_code, kind = 3, "data error"
+
+
+class RegistryError(ProblemsError):
+    """The model registry is not in a state the step can act on (no champion, not validated)."""
+
+    exit_code, kind = 4, "registry error"
+
+
+class RejectedError(ProblemsError):
+    """The gate rejected the challenger and ``gate.fail_on_reject`` asks for a failing exit."""
+
+    exit_code, kind = 5, "challenger rejected"

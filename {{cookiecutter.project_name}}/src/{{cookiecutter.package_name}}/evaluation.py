@@ -93,3 +93,18 @@ def spark_importance(model, assembled_schema, features: list[str]) -> dict[str, 
             if source in totals:
                 totals[source] += float(values[slot["idx"]])
     return totals
+
+
+def roc_overlay(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> Figure:
+    """ROC curves of several models on the same rows: {label: (label, score)}."""
+    from sklearn.metrics import roc_auc_score, roc_curve
+
+    figure = Figure(figsize=(5, 5))
+    axes = figure.subplots()
+    for name, (label, score) in curves.items():
+        fpr, tpr, _ = roc_curve(label, score)
+        axes.plot(fpr, tpr, label=f"{name} (AUC {roc_auc_score(label, score):.3f})")
+    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
+    axes.set(xlabel="false positive rate", ylabel="true positive rate", title=title)
+    axes.legend(loc="lower right")
+    return figure

@@ -53,6 +53,7 @@ class Cart:
     features: tuple[str, ...]
     types: dict[str, str]
     groups: dict[str, str]  # feature -> its group
+    available: tuple[str, ...] = ()  # every feature the mappings define, selected or not
 
     def as_dict(self) -> dict:
         """A plain description, for logging next to a model."""
@@ -150,6 +151,7 @@ def resolve(
         features=features,
         types={f: mappings.groups[home[f]].features[f].type for f in (*keys, *features)},
         groups={f: home[f] for f in (*keys, *features)},
+        available=tuple(home),
     )
 
 

@@ -64,3 +64,10 @@ def test_estimator_trains_and_registers(prepared, estimator: str, trials: int) -
     assert len(children) == trials
     flavors = Path(client.download_artifacts(run.info.run_id, "model/MLmodel")).read_text()
     assert ("spark" if ESTIMATORS[estimator].kind == "spark" else "sklearn") in flavors
+
+
+def test_scoring_without_a_champion_is_refused(spark, prepared, capsys) -> None:
+    assert main(["infer", "--env", "small", "--conf-dir", str(prepared)]) == 4
+    assert "has no version aliased @champion" in capsys.readouterr().err
+    storage = load_settings("small", prepared).storage
+    assert not (storage.warehouse_dir / storage.schema_name / "predictions").exists()

@@ -8,7 +8,9 @@ from datetime import date
 import pytest
 
 from {{ cookiecutter.package_name }}.config import load_settings
-from {{ cookiecutter.package_name }}.pipeline import Platform, features, preflight
+from {{ cookiecutter.package_name }}.context import Platform
+from {{ cookiecutter.package_name }}.pipeline import preflight
+from {{ cookiecutter.package_name }}.tasks.data import features
 from {{ cookiecutter.package_name }}.validation import fingerprint
 
 from conftest import PROJECT_ROOT, add_env

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import mlflow
 
 from {{ cookiecutter.package_name }}.adapters.tracking import configure_tracking
 from {{ cookiecutter.package_name }}.config import Settings
+
+PACKAGE = "{{ cookiecutter.package_name }}"
 
 
 def test_local_session_follows_the_settings(spark, local_settings: Settings) -> None:
@@ -37,3 +46,32 @@ def test_tracking_is_created_once_and_reused(local_settings: Settings) -> None:
     db = Path(local_settings.tracking.tracking_uri.removeprefix("sqlite:///"))
     assert db.is_file()
     assert db.parent == local_settings.root / ".local"
+
+
+def test_ui_serves_the_local_store_on_loopback(local_settings: Settings) -> None:
+    configure_tracking(local_settings.tracking)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", PACKAGE, "ui", "--port", str(port)]
+    conf = ["--conf-dir", str(local_settings.root / "conf")]
+    server = subprocess.Popen(
+        [*command, *conf],
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, "the UI stopped before it answered"
+                assert time.monotonic() < deadline, "the UI did not answer within 120 s"
+                time.sleep(1)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)  # the UI and the MLflow server it started
+        server.wait(timeout=30)

@@ -1,5 +1,6 @@
-"""The whole local pipeline on a small synthetic plan: it learns, it does not leak, and MLflow
-holds what an audit needs. The last test changes state (it shuffles the labels)."""
+"""The whole local pipeline on a small synthetic plan, all eight steps: it learns without
+leaking, the gate decides, the champion scores, the worklist is delivered, and MLflow holds
+what an audit needs. Tests run in file order; the later ones change the project's state."""
 
 from __future__ import annotations
 
@@ -7,12 +8,16 @@ import contextlib
 import io
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import mlflow
 import numpy as np
+import pandas as pd
 import pytest
+from pyspark.sql import functions as F
 
+from {{ cookiecutter.package_name }}.adapters.feature_store import LocalFeatureStore
 from {{ cookiecutter.package_name }}.adapters.tables import LocalTables
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import load_settings
@@ -22,6 +27,15 @@ from {{ cookiecutter.package_name }}.validation import fingerprint
 from conftest import PROJECT_ROOT, TINY, add_env
 
 FLOOR = 0.75  # the synthetic signal reaches about 0.8; chance is 0.5
+SCORE_DATE = date(2025, 12, 1)  # the latest feature snapshot of the synthetic plan
+STEPS = ["ingest", "validate-data", "features", "train", "validate", "deploy", "infer", "deliver"]
+
+
+def quietly(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(list(args))
+    return code, out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -29,43 +43,50 @@ def project(spark, tmp_path_factory):
     """A private copy of conf/ with a small environment `tiny`: (settings, conf folder)."""
     root = tmp_path_factory.mktemp("pipeline")
     shutil.copytree(PROJECT_ROOT / "conf", root / "conf")
-    add_env(root / "conf", "tiny", TINY)
-    settings = load_settings("tiny", root / "conf")
-    return settings, root / "conf"
+    add_env(root / "conf", "tiny", {**TINY, "delivery": {"top_n": 100}})
+    return load_settings("tiny", root / "conf"), root / "conf"
 
 
 @pytest.fixture(scope="module")
 def first_run(project):
-    """`run` once, end to end: (the training run, an MLflow client, what `run` printed)."""
+    """`run` once, end to end: (an MLflow client, what `run` printed)."""
     settings, conf = project
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = main(["run", "--env", "tiny", "--conf-dir", str(conf)])
-    assert code == 0, out.getvalue()
+    code, out = quietly("run", "--env", "tiny", "--conf-dir", str(conf))
+    assert code == 0, out
     mlflow.set_tracking_uri(settings.tracking.tracking_uri)
-    client = mlflow.MlflowClient(settings.tracking.tracking_uri, settings.tracking.registry_uri)
-    [parent] = client.search_runs(
-        [client.get_experiment_by_name(settings.tracking.experiment_name).experiment_id],
-        "tags.step = 'train'",
+    return mlflow.MlflowClient(settings.tracking.tracking_uri, settings.tracking.registry_uri), out
+
+
+def runs(project, client, step: str) -> list:
+    settings, _ = project
+    experiment = client.get_experiment_by_name(settings.tracking.experiment_name)
+    return client.search_runs(
+        [experiment.experiment_id], f"tags.step = '{step}'", order_by=["start_time DESC"]
     )
-    return parent, client, out.getvalue()
 
 
-def test_run_prints_each_step_and_its_time(first_run) -> None:
-    *_, out = first_run
-    for step in ("ingest", "validate-data", "features", "train"):
+def tables(spark, project) -> LocalTables:
+    settings, _ = project
+    return LocalTables(spark, settings.storage.warehouse_dir / settings.storage.schema_name)
+
+
+def test_run_prints_each_step_its_time_and_where_to_look(first_run) -> None:
+    _, out = first_run
+    for step in STEPS:
         assert f"[{step}] done in " in out
+    assert "PROMOTED" in out and "Where to look:" in out
 
 
-def test_the_model_learns(first_run) -> None:
-    parent, *_ = first_run
-    assert parent.data.metrics["holdout_roc_auc"] >= FLOOR
-    assert parent.data.metrics["best_val_roc_auc"] >= FLOOR - 0.05
+def test_the_model_learns(project, first_run) -> None:
+    [train] = runs(project, first_run[0], "train")
+    assert train.data.metrics["holdout_roc_auc"] >= FLOOR
+    assert train.data.metrics["best_val_roc_auc"] >= FLOOR - 0.05
 
 
 def test_mlflow_holds_trials_plots_features_config_and_lineage(project, first_run) -> None:
     settings, _ = project
-    parent, client, _ = first_run
+    client = first_run[0]
+    [parent] = runs(project, client, "train")
     run_id = parent.info.run_id
     assert parent.data.params["estimator"] == settings.training.estimator
     assert any(key.startswith("best.") for key in parent.data.params)
@@ -88,58 +109,181 @@ def test_mlflow_holds_trials_plots_features_config_and_lineage(project, first_ru
     assert features == load_cart(settings).as_dict()
 
 
-def test_model_is_registered_as_challenger_with_its_lineage(project, first_run) -> None:
+def test_the_first_model_is_promoted_on_its_floors_with_a_record(project, first_run) -> None:
     settings, _ = project
-    parent, client, _ = first_run
-    version = client.get_model_version_by_alias(settings.registry.model_name, "challenger")
-    assert version.run_id == parent.info.run_id
-    assert version.tags["run_id"] == parent.info.run_id
-    assert version.tags["data_snapshot"] == parent.data.tags["data_snapshot"]
-    model = mlflow.pyfunc.load_model(f"models:/{settings.registry.model_name}@challenger")
-    example = model.input_example
-    scores = np.asarray(model.predict(example))
-    assert scores.shape == (len(example), 2) and ((scores >= 0) & (scores <= 1)).all()
-    requirements = Path(
-        client.download_artifacts(parent.info.run_id, "model/requirements.txt")
-    ).read_text()
-    assert "scikit-learn==" in requirements
+    client, _ = first_run
+    name = settings.registry.model_name
+    champion = client.get_model_version_by_alias(name, "champion")
+    [train] = runs(project, client, "train")
+    assert (str(champion.version), champion.run_id) == ("1", train.info.run_id)
+    assert (
+        champion.tags["gate.decision"] == "PROMOTE"
+        and champion.tags["gate.champion_version"] == "none"
+    )
+    assert champion.tags["data_snapshot"] == train.data.tags["data_snapshot"]
+    [gate] = runs(project, client, "validate")
+    comparison = json.loads(
+        Path(client.download_artifacts(gate.info.run_id, "gate/comparison.json")).read_text()
+    )
+    assert (
+        comparison["decision"] == "PROMOTE"
+        and comparison["reasons"][-1] == "no champion: floors only"
+    )
+    assert "gate/roc_overlay.png" in {
+        a.path for a in client.list_artifacts(gate.info.run_id, "gate")
+    }
+    [deploy] = runs(project, client, "deploy")
+    assert deploy.data.tags["alias.champion"] == "none -> 1"
+    model = mlflow.pyfunc.load_model(f"models:/{name}@champion")
+    scores = np.asarray(model.predict(model.input_example))
+    assert scores.shape[1] == 2 and ((scores >= 0) & (scores <= 1)).all()
 
 
 def test_validation_counts_are_tracked(project, first_run) -> None:
-    settings, _ = project
-    _, client, _ = first_run
-    experiment = client.get_experiment_by_name(settings.tracking.experiment_name)
-    [run] = client.search_runs([experiment.experiment_id], "tags.step = 'validate-data'")
+    [run] = runs(project, first_run[0], "validate-data")
     assert run.data.metrics["members.rows"] == TINY["ingest"]["synthetic"]["members"]
     assert run.data.metrics["events.outside_eligibility"] > 0
 
 
-def test_features_rerun_without_new_data_changes_nothing(project, first_run, capsys) -> None:
-    settings, conf = project
-    table = settings.storage.warehouse_dir / settings.storage.schema_name / "supermarket"
-    before = {p.name: p.stat().st_ino for p in table.iterdir()}
-    assert main(["features", "--env", "tiny", "--conf-dir", str(conf)]) == 0
-    assert "nothing processed" in capsys.readouterr().out
-    assert {p.name: p.stat().st_ino for p in table.iterdir()} == before
+def test_predictions_carry_lineage_one_row_per_eligible_member(spark, project, first_run) -> None:
+    client, _ = first_run
+    t = tables(spark, project)
+    day = t.read("predictions").where(F.col("score_date") == SCORE_DATE).toPandas()
+    eligible = t.read("eligibility").where(
+        F.lit(SCORE_DATE).between(F.col("start_date"), F.col("end_date"))
+    )
+    assert len(day) == eligible.select("member_id").distinct().count() == day["member_id"].nunique()
+    assert day["score"].between(0, 1).all()
+    [train] = runs(project, client, "train")
+    lineage = day[
+        ["model_name", "model_version", "run_id", "git_commit", "feature_snapshot"]
+    ].drop_duplicates()
+    assert len(lineage) == 1 and lineage.iloc[0]["model_version"] == "1"
+    assert lineage.iloc[0]["run_id"] == train.info.run_id
+    assert day["scored_at"].notna().all()
 
 
-def test_shuffled_labels_land_near_chance(spark, project, first_run) -> None:
-    """Same pipeline, labels shuffled across rows: a model that learned rather than leaked
-    can do no better than chance. (Changes the project's labels: keep this test last.)"""
+def test_the_worklist_is_delivered_as_table_csv_and_report(project, first_run) -> None:
+    settings, _ = project
+    csv = settings.delivery.csv_dir / f"{settings.project.name}_{SCORE_DATE}.csv"
+    listed = pd.read_csv(csv)
+    assert len(listed) == 100 and listed["rank"].tolist() == list(range(1, 101))
+    assert listed["score"].is_monotonic_decreasing
+    assert {"plan_type", "months_enrolled", "model_version"} <= set(listed.columns)
+    summary = json.loads(csv.with_name(csv.stem + "_report.json").read_text())
+    assert summary["delivered"] == 100 and summary["scored"] > 100
+    assert summary["model"]["version"] == "1" and {"p50", "p90", "max"} <= set(summary["score"])
+    assert set(summary["step_seconds"]) == set(STEPS[:-1])
+
+
+def test_rescoring_a_date_replaces_it(spark, project, first_run) -> None:
+    _, conf = project
+    before = tables(spark, project).read("predictions").toPandas()
+    code, _ = quietly("infer", "--env", "tiny", "--conf-dir", str(conf))
+    assert code == 0
+    after = tables(spark, project).read("predictions").toPandas()
+    assert len(after) == len(before) and after["member_id"].is_unique
+    assert after["scored_at"].min() > before["scored_at"].max()
+
+
+def test_a_crash_while_writing_predictions_keeps_the_previous_ones(
+    spark, project, first_run, monkeypatch
+) -> None:
+    _, conf = project
+    before = tables(spark, project).read("predictions").toPandas()
+    real = LocalFeatureStore.score
+
+    def score_then_fail(self, spine, model):
+        boom = F.udf(lambda score: 1 / 0 if score > 0.5 else score, "double")
+        return real(self, spine, model).withColumn("score", boom("score"))
+
+    monkeypatch.setattr(LocalFeatureStore, "score", score_then_fail)
+    with pytest.raises(Exception, match="ZeroDivisionError"):
+        quietly("infer", "--env", "tiny", "--conf-dir", str(conf))
+    after = tables(spark, project).read("predictions").toPandas()
+    pd.testing.assert_frame_equal(
+        after.sort_values("member_id", ignore_index=True),
+        before.sort_values("member_id", ignore_index=True),
+    )
+
+
+@pytest.mark.parametrize(
+    ("day", "message"),
+    [
+        ("2030-01-01", "no member is eligible on 2030-01-01: nothing to score"),
+        (
+            "2023-01-01",
+            "the feature table starts at 2024-07-01: there are no features as of 2023-01-01",
+        ),
+    ],
+)
+def test_scoring_a_date_without_members_or_features_writes_nothing(
+    spark, project, first_run, capsys, day, message
+) -> None:
+    _, conf = project
+    assert main(["infer", "--env", "tiny", "--conf-dir", str(conf), "--score-date", day]) == 3
+    assert message in capsys.readouterr().err
+    assert tables(spark, project).read("predictions").where(F.col("score_date") == day).isEmpty()
+
+
+def test_a_feature_retyped_since_training_stops_scoring(spark, project, first_run, capsys) -> None:
     settings, conf = project
-    _, client, _ = first_run
-    tables = LocalTables(spark, settings.storage.warehouse_dir / settings.storage.schema_name)
-    labels = tables.read("labels").toPandas()
+    t = tables(spark, project)
+    kept = t.path("supermarket").with_name("supermarket.kept")
+    shutil.copytree(t.path("supermarket"), kept)
+    try:
+        retyped = t.read("supermarket").withColumn("age", F.col("age").cast("string"))
+        t.write(retyped, "supermarket", t.metadata("supermarket"))
+        assert main(["infer", "--env", "tiny", "--conf-dir", str(conf)]) == 3
+        err = capsys.readouterr().err
+        assert (
+            f"column 'age' is string now; {settings.registry.model_name} version 1 was trained with it as a number"
+            in err
+        )
+    finally:
+        shutil.rmtree(t.path("supermarket"))
+        kept.rename(t.path("supermarket"))
+        spark.catalog.refreshByPath(str(t.path("supermarket")))
+
+
+def test_a_second_run_faces_the_first_champion(project, first_run) -> None:
+    settings, conf = project
+    client, _ = first_run
+    for step in ("train", "validate", "deploy"):
+        code, out = quietly(step, "--env", "tiny", "--conf-dir", str(conf))
+        assert code == 0, out
+    assert "REJECTED" in out  # the same data gives the same model: no gain over the champion
+    name = settings.registry.model_name
+    second = client.get_model_version_by_alias(name, "challenger")
+    assert str(second.version) == "2" and second.tags["gate.champion_version"] == "1"
+    assert second.tags["gate.decision"] == "REJECT"
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
+    assert (
+        main(["rollback", "--env", "tiny", "--conf-dir", str(conf)]) == 4
+    )  # nothing to roll back to
+
+
+def test_a_worse_challenger_is_not_promoted(spark, project, first_run) -> None:
+    """Labels shuffled across rows: the model can do no better than chance, and the gate keeps
+    the champion. (Changes the project's labels: keep this test last.)"""
+    settings, conf = project
+    client, _ = first_run
+    t = tables(spark, project)
+    labels = t.read("labels").toPandas()
     labels["label"] = np.random.default_rng(0).permutation(labels["label"].to_numpy())
     shuffled = spark.createDataFrame(labels).selectExpr(
         "member_id", "as_of_date", "CAST(label AS INT) AS label"
     )
-    tables.write(shuffled, "labels", {"fingerprint": fingerprint(shuffled)})
-    assert main(["train", "--env", "tiny", "--conf-dir", str(conf)]) == 0
-    experiment = client.get_experiment_by_name(settings.tracking.experiment_name)
-    latest = client.search_runs(
-        [experiment.experiment_id], "tags.step = 'train'", order_by=["start_time DESC"]
-    )[0]
-    assert 0.40 <= latest.data.metrics["holdout_roc_auc"] <= 0.60
-    version = client.get_model_version_by_alias(settings.registry.model_name, "challenger")
-    assert version.run_id == latest.info.run_id  # each training registers a new challenger
+    t.write(shuffled, "labels", {"fingerprint": fingerprint(shuffled)})
+    for step in ("train", "validate", "deploy"):
+        code, out = quietly(step, "--env", "tiny", "--conf-dir", str(conf))
+        assert code == 0, out
+    assert 0.40 <= runs(project, client, "train")[0].data.metrics["holdout_roc_auc"] <= 0.60
+    [latest, *_] = runs(project, client, "validate")
+    assert latest.data.tags["gate.decision"] == "REJECT"
+    name = settings.registry.model_name
+    assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
+    add_env(
+        conf, "tiny_strict", {**TINY, "delivery": {"top_n": 100}, "gate": {"fail_on_reject": True}}
+    )
+    assert main(["deploy", "--env", "tiny_strict", "--conf-dir", str(conf)]) == 5

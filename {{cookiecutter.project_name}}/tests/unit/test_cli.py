@@ -36,7 +36,16 @@ def test_run_means_every_step_in_order(conf_dir: Path, monkeypatch) -> None:
     for name in pipeline.STEPS:
         monkeypatch.setitem(pipeline.STEPS, name, lambda platform, name=name: done.append(name))
     assert main(["run", "--conf-dir", str(conf_dir)]) == 0
-    assert done == ["ingest", "validate-data", "features", "train"]
+    assert done == [
+        "ingest",
+        "validate-data",
+        "features",
+        "train",
+        "validate",
+        "deploy",
+        "infer",
+        "deliver",
+    ]
 
 
 def test_unknown_step_is_refused(capsys) -> None:

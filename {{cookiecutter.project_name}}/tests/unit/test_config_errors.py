@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from {{ cookiecutter.package_name }} import pipeline
+from {{ cookiecutter.package_name }} import context
 from {{ cookiecutter.package_name }}.cli import main
 
 
@@ -262,7 +262,7 @@ def no_spark(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("Spark was started although the configuration is broken")
 
-    monkeypatch.setattr(pipeline, "get_spark", refuse)
+    monkeypatch.setattr(context, "get_spark", refuse)
 
 
 def test_there_are_at_least_twenty_cases() -> None:

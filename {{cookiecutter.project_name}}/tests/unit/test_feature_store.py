@@ -15,7 +15,10 @@ from {{ cookiecutter.package_name }}.adapters.feature_store import (
     DatabricksFeatureStore,
     LocalFeatureStore,
 )
-from {{ cookiecutter.package_name }}.adapters.tables import DatabricksTables, LocalTables
+from {{ cookiecutter.package_name }}.adapters.tables import (
+    DatabricksTables,
+    LocalTables,
+)
 
 NAME = "staging.{{ cookiecutter.schema_name }}.supermarket"
 
@@ -86,6 +89,7 @@ def test_log_model_packages_the_feature_lookups() -> None:
         training_set=client.create_training_set.return_value,
         registered_model_name="staging.s.model",
         infer_input_example=True,
+        pyfunc_predict_fn="predict_proba",  # scores are probabilities, also through score_batch
     )
 
 

@@ -18,7 +18,10 @@ from {{ cookiecutter.package_name }}.features.snapshots import (
     snapshot_dates,
 )
 from {{ cookiecutter.package_name }}.features.utilisation import utilisation
-from {{ cookiecutter.package_name }}.selection import FeatureMappings, load_model
+from {{ cookiecutter.package_name }}.selection import (
+    FeatureMappings,
+    load_model,
+)
 
 D = date(2025, 1, 1)  # the as-of date of the hand-made cases
 

@@ -9,7 +9,11 @@ from unittest.mock import MagicMock
 import pytest
 from pyspark.sql import functions as F
 
-from {{ cookiecutter.package_name }}.adapters.tables import DatabricksTables, LocalTables, read_source
+from {{ cookiecutter.package_name }}.adapters.tables import (
+    DatabricksTables,
+    LocalTables,
+    read_source,
+)
 from {{ cookiecutter.package_name }}.config import SourceTable
 from {{ cookiecutter.package_name }}.errors import DataError
 

@@ -8,7 +8,10 @@ import pytest
 from hyperopt import SparkTrials, Trials
 from hyperopt.pyll import stochastic
 
-from {{ cookiecutter.package_name }}.config import Distribution, SplitSettings
+from {{ cookiecutter.package_name }}.config import (
+    Distribution,
+    SplitSettings,
+)
 from {{ cookiecutter.package_name }}.estimators import typed
 from {{ cookiecutter.package_name }}.training import (
     Columns,

@@ -14,9 +14,11 @@ from typing import Any, Protocol
 import mlflow
 import pandas as pd
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
 from ..features import KEYS
 from ..features.lookup import as_of_join
+from ..scoring import LoadedModel, score
 from .tables import DatabricksTables, Tables
 
 
@@ -24,7 +26,15 @@ class FeatureStore(Protocol):
     def state(self) -> dict: ...
     def write(self, df: DataFrame, dates: list[date], state: dict) -> None: ...
     def read(self) -> DataFrame: ...
-    def training_set(self, spine: DataFrame, features: list[str]) -> DataFrame: ...
+    def lookup(self, spine: DataFrame, features: list[str]) -> DataFrame:
+        """``spine`` (member_id, as_of_date, ...) with ``features`` as known on each date."""
+
+    def training_set(self, spine: DataFrame, features: list[str]) -> DataFrame:
+        """Like ``lookup`` for rows with a label; remembered for ``log_model``."""
+
+    def score(self, spine: DataFrame, model: LoadedModel) -> DataFrame:
+        """member_id, as_of_date and the model's score for each ``spine`` row."""
+
     def log_model(
         self, model: Any, kind: str, name: str, example: Any, requirements: list[str]
     ) -> str:
@@ -50,8 +60,14 @@ class LocalFeatureStore:
     def read(self) -> DataFrame:
         return self.tables.read(self.table)
 
-    def training_set(self, spine: DataFrame, features: list[str]) -> DataFrame:
+    def lookup(self, spine: DataFrame, features: list[str]) -> DataFrame:
         return as_of_join(spine, self.read(), features, self.max_staleness_days)
+
+    def training_set(self, spine: DataFrame, features: list[str]) -> DataFrame:
+        return self.lookup(spine, features)
+
+    def score(self, spine: DataFrame, model: LoadedModel) -> DataFrame:
+        return score(model, self.lookup(spine, model.columns.all), list(KEYS))
 
     def log_model(
         self, model: Any, kind: str, name: str, example: Any, requirements: list[str]
@@ -114,21 +130,39 @@ class DatabricksFeatureStore:
     def read(self) -> DataFrame:
         return self.client.read_table(name=self.name)
 
-    def training_set(self, spine: DataFrame, features: list[str]) -> DataFrame:
+    def _lookups(self, features: list[str]) -> list:
         from databricks.feature_engineering import FeatureLookup
 
         lookback = self.max_staleness_days and timedelta(days=self.max_staleness_days)
-        lookup = FeatureLookup(
-            table_name=self.name,
-            lookup_key="member_id",
-            timestamp_lookup_key="as_of_date",
-            feature_names=features,
-            lookback_window=lookback or None,
+        return [
+            FeatureLookup(
+                table_name=self.name,
+                lookup_key="member_id",
+                timestamp_lookup_key="as_of_date",
+                feature_names=features,
+                lookback_window=lookback or None,
+            )
+        ]
+
+    def lookup(self, spine: DataFrame, features: list[str]) -> DataFrame:
+        found = self.client.create_training_set(
+            df=spine, feature_lookups=self._lookups(features), label=None, exclude_columns=[]
         )
+        return found.load_df()
+
+    def training_set(self, spine: DataFrame, features: list[str]) -> DataFrame:
         self._training_set = self.client.create_training_set(
-            df=spine, feature_lookups=[lookup], label="label", exclude_columns=[]
+            df=spine, feature_lookups=self._lookups(features), label="label", exclude_columns=[]
         )
         return self._training_set.load_df()
+
+    def score(self, spine: DataFrame, model: LoadedModel) -> DataFrame:
+        """score_batch for single-node models (logged with their lookups and predict_proba);
+        Spark ML models score natively after the lookup, for score_batch gives their class."""
+        if model.kind == "spark":
+            return score(model, self.lookup(spine, model.columns.all), list(KEYS))
+        scored = self.client.score_batch(model_uri=model.uri, df=spine, result_type="array<double>")
+        return scored.select(*KEYS, F.col("prediction")[1].alias("score"))
 
     def log_model(
         self, model: Any, kind: str, name: str, example: Any, requirements: list[str]
@@ -147,6 +181,7 @@ class DatabricksFeatureStore:
             training_set=self._training_set,
             registered_model_name=name,
             infer_input_example=True,
+            **({"pyfunc_predict_fn": "predict_proba"} if kind == "sklearn" else {}),
         )
         versions = mlflow.MlflowClient().search_model_versions(f"name = '{name}'")
         return str(max(int(v.version) for v in versions))

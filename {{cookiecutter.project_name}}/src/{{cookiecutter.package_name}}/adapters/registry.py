@@ -1,24 +1,65 @@
-"""The model registry: aliases and the tags that tie a version to its code and data."""
+"""The model registry: loading versions by alias, moving aliases, and the tags of a version.
+
+Works the same for Unity Catalog names (catalog.schema.model) and the workspace registry; the
+registry URI in the settings decides which.
+"""
 
 from __future__ import annotations
 
 import mlflow
+from mlflow.entities.model_registry import ModelVersion
+from mlflow.exceptions import MlflowException
+
+from ..errors import RegistryError
+from ..scoring import LoadedModel, columns_of
 
 
-def set_alias(model_name: str, alias: str, version: str) -> None:
-    """Point ``alias`` of ``model_name`` at ``version``."""
-    mlflow.MlflowClient().set_registered_model_alias(model_name, alias, version)
+def _client() -> mlflow.MlflowClient:
+    return mlflow.MlflowClient()
 
 
-def tag_version(model_name: str, version: str, tags: dict[str, str]) -> None:
-    client = mlflow.MlflowClient()
-    for key, value in tags.items():
-        client.set_model_version_tag(model_name, version, key, value)
-
-
-def alias_version(model_name: str, alias: str) -> str | None:
-    """The version ``alias`` points at, or None when it points nowhere."""
+def version_by_alias(name: str, alias: str) -> ModelVersion | None:
+    """The version ``alias`` points at, or None when it points nowhere (or the model is new)."""
     try:
-        return mlflow.MlflowClient().get_model_version_by_alias(model_name, alias).version
-    except mlflow.exceptions.MlflowException:
+        return _client().get_model_version_by_alias(name, alias)
+    except MlflowException:
         return None
+
+
+def alias_version(name: str, alias: str) -> str | None:
+    """The version number ``alias`` points at, as text (stores differ: int or str), or None."""
+    found = version_by_alias(name, alias)
+    return str(found.version) if found else None
+
+
+def load(name: str, alias: str) -> LoadedModel:
+    """The version ``alias`` points at, loaded in its own flavor, with its input columns."""
+    found = version_by_alias(name, alias)
+    if found is None:
+        raise RegistryError([f"model {name!r} has no version aliased @{alias}"])
+    version = str(found.version)
+    uri = f"models:/{name}/{version}"
+    info = mlflow.models.get_model_info(uri)
+    kind = "spark" if "spark" in info.flavors else "sklearn"
+    model = mlflow.spark.load_model(uri) if kind == "spark" else mlflow.sklearn.load_model(uri)
+    inputs = [(c.to_dict()["name"], c.to_dict()["type"]) for c in info.signature.inputs.inputs]
+    return LoadedModel(name, version, found.run_id, kind, model, columns_of(inputs), uri)
+
+
+def set_alias(name: str, alias: str, version: str) -> None:
+    """Point ``alias`` of ``name`` at ``version``: one registry write."""
+    _client().set_registered_model_alias(name, alias, version)
+
+
+def delete_alias(name: str, alias: str) -> None:
+    _client().delete_registered_model_alias(name, alias)
+
+
+def tag_version(name: str, version: str, tags: dict[str, str]) -> None:
+    client = _client()
+    for key, value in tags.items():
+        client.set_model_version_tag(name, version, key, value)
+
+
+def version_tags(name: str, version: str) -> dict[str, str]:
+    return dict(_client().get_model_version(name, version).tags)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -96,3 +97,28 @@ def log_run_contents(
 def start_run(experiment_id: str, name: str, tags: dict[str, str]):
     """A new run in the experiment (a context manager)."""
     return mlflow.start_run(experiment_id=experiment_id, run_name=name, tags=tags)
+
+
+def serve_ui(tracking: TrackingSettings, port: int) -> int:
+    """The MLflow UI on 127.0.0.1 over the configured local stores, one worker, until stopped."""
+    from ..errors import ConfigError
+
+    if not tracking.tracking_uri.startswith(_SQLITE):
+        raise ConfigError(
+            [
+                f"tracking.tracking_uri is {tracking.tracking_uri!r}: the UI serves a local store; "
+                "open the workspace's MLflow pages instead"
+            ]
+        )
+    command = [
+        sys.executable, "-m", "mlflow", "ui",
+        "--backend-store-uri", tracking.tracking_uri,
+        "--registry-store-uri", tracking.registry_uri or tracking.tracking_uri,
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+    ]  # fmt: skip
+    environment = {**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}
+    print(f"MLflow UI on http://127.0.0.1:{port} (Ctrl-C stops it)", flush=True)
+    try:
+        return subprocess.run(command, env=environment, check=False).returncode
+    except KeyboardInterrupt:
+        return 0

@@ -1,0 +1,85 @@
+"""Scoring a registered model on Spark DataFrames: the same path for the gate and for inference.
+
+Spark ML pipelines score natively (``transform``); single-node models score in a pandas UDF
+(``mapInPandas``), so no Spark session is started inside a Python worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyspark.sql import DataFrame
+from pyspark.sql import types as T
+
+from .training import Columns, model_frame
+
+_NUMERIC = (
+    T.ByteType,
+    T.ShortType,
+    T.IntegerType,
+    T.LongType,
+    T.FloatType,
+    T.DoubleType,
+    T.BooleanType,
+)
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A registered model version, loaded, with what it needs as input."""
+
+    name: str
+    version: str
+    run_id: str
+    kind: str  # spark | sklearn
+    model: Any
+    columns: Columns
+    uri: str
+
+
+def columns_of(signature_inputs: list[tuple[str, str]]) -> Columns:
+    """The model's inputs from its signature, as (name, MLflow type) pairs, in order."""
+    return Columns(
+        numeric=[n for n, t in signature_inputs if t != "string"],
+        categorical=[n for n, t in signature_inputs if t == "string"],
+    )
+
+
+def feature_problems(model: LoadedModel, table: T.StructType, where: str) -> list[str]:
+    """What stops ``model`` from scoring on ``table``: features gone, or retyped since training."""
+    have = {f.name: f.dataType for f in table.fields}
+    problems = []
+    label = f"{model.name} version {model.version}"
+    for name in model.columns.all:
+        if name not in have:
+            problems.append(f"{where}: has no column {name!r}, which {label} takes as input")
+            continue
+        numeric_now = isinstance(have[name], _NUMERIC)
+        numeric_then = name in model.columns.numeric
+        if numeric_now != numeric_then:
+            then = "a number" if numeric_then else "a string"
+            problems.append(
+                f"{where}: column {name!r} is {have[name].simpleString()} now; {label} was trained "
+                f"with it as {then}"
+            )
+    return problems
+
+
+def score(model: LoadedModel, df: DataFrame, keep: list[str]) -> DataFrame:
+    """``keep`` columns of ``df`` with ``score``, the model's probability of the positive class."""
+    if model.kind == "spark":
+        from pyspark.ml.functions import vector_to_array
+
+        scored = model.model.transform(df)
+        return scored.select(*keep, vector_to_array("probability")[1].alias("score"))
+    fitted, columns = model.model, model.columns
+    schema = df.select(*keep).schema.add("score", "double")
+
+    def predict(batches):
+        for batch in batches:
+            out = batch[keep].copy()
+            out["score"] = fitted.predict_proba(model_frame(batch, columns))[:, 1]
+            yield out
+
+    return df.select(*keep, *columns.all).mapInPandas(predict, schema)

@@ -1,0 +1,64 @@
+"""Scoring inputs checked against the feature table, and the delivery worklist's cut."""
+
+from __future__ import annotations
+
+from pyspark.sql import types as T
+
+from {{ cookiecutter.package_name }}.delivery import (
+    report,
+    worklist,
+)
+from {{ cookiecutter.package_name }}.scoring import (
+    LoadedModel,
+    columns_of,
+    feature_problems,
+)
+
+MODEL = LoadedModel(
+    name="risk",
+    version="3",
+    run_id="r",
+    kind="sklearn",
+    model=None,
+    columns=columns_of([("age", "double"), ("rural", "boolean"), ("plan_type", "string")]),
+    uri="models:/risk/3",
+)
+
+
+def table(**types: T.DataType) -> T.StructType:
+    return T.StructType([T.StructField(name, kind) for name, kind in types.items()])
+
+
+def test_signature_types_become_numeric_or_categorical_inputs() -> None:
+    assert MODEL.columns.numeric == ["age", "rural"]
+    assert MODEL.columns.categorical == ["plan_type"]
+
+
+def test_matching_table_has_no_problems() -> None:
+    schema = table(
+        age=T.IntegerType(), rural=T.BooleanType(), plan_type=T.StringType(), extra=T.DateType()
+    )
+    assert feature_problems(MODEL, schema, "features") == []
+
+
+def test_missing_and_retyped_features_are_named() -> None:
+    schema = table(age=T.StringType(), plan_type=T.IntegerType())
+    assert feature_problems(MODEL, schema, "features") == [
+        "features: column 'age' is string now; risk version 3 was trained with it as a number",
+        "features: has no column 'rural', which risk version 3 takes as input",
+        "features: column 'plan_type' is int now; risk version 3 was trained with it as a string",
+    ]
+
+
+def test_worklist_ranks_and_cuts(spark) -> None:
+    scores = spark.createDataFrame(
+        [("A", 0.9), ("B", 0.2), ("C", 0.9), ("D", 0.5), ("E", 0.05)],
+        "member_id string, score double",
+    )
+    top = [(r.rank, r.member_id) for r in worklist(scores, 3, None).orderBy("rank").collect()]
+    assert top == [(1, "A"), (2, "C"), (3, "D")]  # a tie goes to the lower member_id
+    above = {r.member_id for r in worklist(scores, None, 0.5).collect()}
+    assert above == {"A", "C", "D"}
+    summary = report(scores, delivered=3)
+    assert (summary["scored"], summary["delivered"]) == (5, 3)
+    assert summary["score"]["max"] == 0.9 and abs(summary["score"]["mean"] - 0.51) < 1e-9
