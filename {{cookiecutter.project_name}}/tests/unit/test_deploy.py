@@ -43,7 +43,12 @@ def challenger(p: Platform, decision: str | None = "PROMOTE", against: str = "no
         registry.tag_version(
             name,
             version,
-            {"gate.decision": decision, "gate.champion_version": against, "gate.reasons": reasons},
+            {
+                "gate.decision": decision,
+                "gate.champion_version": against,
+                "gate.reasons": reasons,
+                "gate.run_id": f"validate-run-of-{version}",
+            },
         )
     return version
 
@@ -70,6 +75,7 @@ def test_first_promotion_and_its_record(p: Platform) -> None:
     assert run.info.status == "FINISHED"
     assert run.data.tags["alias.champion"] == f"none -> {version}"
     assert {"git_commit", "moved_at", "model"} <= set(run.data.tags)
+    assert run.data.tags["gate.run_id"] == f"validate-run-of-{version}"  # the decision it acted on
     tags = registry.version_tags(p.settings.registry.model_name, version)
     assert tags["deployed_by_run"] == run.info.run_id
 

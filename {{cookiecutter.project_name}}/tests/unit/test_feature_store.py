@@ -11,6 +11,7 @@ import mlflow
 import pytest
 from databricks.feature_engineering import FeatureEngineeringClient
 
+from {{ cookiecutter.package_name }}.adapters import feature_store
 from {{ cookiecutter.package_name }}.adapters.feature_store import (
     DatabricksFeatureStore,
     LocalFeatureStore,
@@ -19,6 +20,8 @@ from {{ cookiecutter.package_name }}.adapters.tables import (
     DatabricksTables,
     LocalTables,
 )
+from {{ cookiecutter.package_name }}.scoring import LoadedModel
+from {{ cookiecutter.package_name }}.training import Columns
 
 NAME = "staging.{{ cookiecutter.schema_name }}.supermarket"
 
@@ -70,6 +73,40 @@ def test_training_set_looks_features_up_as_of_each_row() -> None:
     assert lookup.feature_names == ["age", "rx_fills_90d"]
     assert lookup.lookback_window == timedelta(days=45)
     assert result is client.create_training_set.return_value.load_df.return_value
+
+
+def test_lookup_without_a_label() -> None:
+    store, client, _ = databricks_store(exists=True)
+    spine = MagicMock(name="spine")
+    result = store.lookup(spine, ["age"])
+    call = client.create_training_set.call_args.kwargs
+    assert call["label"] is None and call["df"] is spine
+    assert result is client.create_training_set.return_value.load_df.return_value
+
+
+def test_single_node_models_score_through_score_batch(spark) -> None:
+    store, client, _ = databricks_store(exists=True)
+    model = LoadedModel("m", "4", "r", "sklearn", None, Columns(["age"], []), "models:/m/4")
+    spine = MagicMock(name="spine")
+    store.score(spine, model)
+    client.score_batch.assert_called_once_with(
+        model_uri="models:/m/4", df=spine, result_type="array<double>"
+    )
+    client.create_training_set.assert_not_called()
+
+
+def test_spark_models_score_natively_after_the_lookup(monkeypatch) -> None:
+    store, client, _ = databricks_store(exists=True)
+    model = LoadedModel("m", "4", "r", "spark", None, Columns(["age"], []), "models:/m/4")
+    scored = []
+    monkeypatch.setattr(
+        feature_store, "score", lambda m, df, keep: scored.append((m, df, keep)) or "scores"
+    )
+    assert store.score(MagicMock(name="spine"), model) == "scores"
+    [(used, features, keep)] = scored
+    assert used is model and keep == ["member_id", "as_of_date"]
+    assert features is client.create_training_set.return_value.load_df.return_value
+    client.score_batch.assert_not_called()
 
 
 def test_log_model_packages_the_feature_lookups() -> None:

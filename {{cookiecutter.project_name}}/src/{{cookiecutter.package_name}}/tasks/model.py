@@ -167,9 +167,10 @@ def validate(p: Platform) -> None:
         print(f"    {reason}")
 
 
-def _record(p: Platform, action: str, moves: dict[str, tuple[str | None, str | None]]):
-    """An audit run for alias moves {alias: (from, to)}: who, when, which code; returns it."""
+def _record(p: Platform, action: str, moves: dict[str, tuple[str | None, str | None]], **why: str):
+    """An audit run for alias moves {alias: (from, to)}: when, which code, on what grounds."""
     tags = {
+        **why,
         "step": action,
         "model": p.settings.registry.model_name,
         "git_commit": tracking.git_commit(p.settings.root),
@@ -218,7 +219,7 @@ def deploy(p: Platform) -> None:
     moves = {"champion": (champion, challenger), "challenger": (challenger, None)}
     if champion:
         moves["previous_champion"] = (registry.alias_version(name, "previous_champion"), champion)
-    with _record(p, "deploy", moves) as run:
+    with _record(p, "deploy", moves, **{"gate.run_id": tags["gate.run_id"]}) as run:
         if champion:
             registry.set_alias(name, "previous_champion", champion)
         registry.set_alias(name, "champion", challenger)  # the commit point
