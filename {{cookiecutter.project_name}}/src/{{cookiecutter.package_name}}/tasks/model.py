@@ -6,12 +6,14 @@ import hashlib
 import json
 from datetime import datetime, timezone
 
+import pandas as pd
+
 from ..adapters import registry, tracking
 from ..context import Platform
 from ..errors import DataError, RegistryError, RejectedError
 from ..evaluation import importance_figure, metrics, pr_figure, roc_figure, roc_overlay
-from ..gate import Rule, decide
-from ..scoring import feature_problems, score
+from ..gate import Decision, Rule, decide
+from ..scoring import LoadedModel, feature_problems, score
 from ..training import model_requirements, train_model, with_part
 
 
@@ -87,82 +89,89 @@ def _gate_rule(p: Platform) -> Rule:
     return Rule(gate.primary_metric, gate.min_delta, gate.relative, dict(gate.floors))
 
 
+def _holdout_scores(p: Platform, models: dict[str, LoadedModel]) -> dict[str, pd.DataFrame]:
+    """(label, score) of each model on the same rows: the holdout members' labels of today,
+    with features as of each row's date. Refuses models whose features are gone or retyped."""
+    table = p.store.read()
+    problems = [
+        problem
+        for model in models.values()
+        for problem in feature_problems(model, table.schema, "the feature table")
+    ]
+    if problems:
+        raise DataError(problems)
+    inputs = list(dict.fromkeys(c for m in models.values() for c in m.columns.all))
+    spine = p.tables.read("labels").select("member_id", "as_of_date", "label")
+    holdout = with_part(p.store.lookup(spine, inputs), p.settings.split).where("part = 'holdout'")
+    holdout = holdout.cache()
+    return {role: score(model, holdout, ["label"]).toPandas() for role, model in models.items()}
+
+
+def _record_decision(
+    p: Platform,
+    run_id: str,
+    models: dict[str, LoadedModel],
+    scored: dict[str, pd.DataFrame],
+    results: dict[str, dict[str, float]],
+    decision: Decision,
+) -> None:
+    """The decision, both scores and the reasons: on the validate run and the challenger."""
+    name, challenger = p.settings.registry.model_name, models["challenger"]
+    against = models["champion"].version if "champion" in models else "none"
+    curves = {
+        f"{role} v{models[role].version}": (s["label"].to_numpy(), s["score"].to_numpy())
+        for role, s in scored.items()
+    }
+    summary = {
+        "decision": decision.verdict,
+        "reasons": list(decision.reasons),
+        "challenger": {"version": challenger.version, **results["challenger"]},
+        "champion": {"version": against, **results.get("champion", {})},
+        "rule": p.settings.gate.model_dump(mode="json"),
+    }
+    tracking.log_run_contents(
+        params={"challenger_version": challenger.version, "champion_version": against},
+        metrics={f"{role}_{k}": v for role, r in results.items() for k, v in r.items()},
+        tags={"gate.decision": decision.verdict, "model": name},
+        figures={"gate/roc_overlay.png": roc_overlay(curves, "Same holdout, both models")},
+        documents={"gate/comparison.json": summary},
+    )
+    scores = {f"gate.{role}.{k}": f"{v:.6f}" for role, r in results.items() for k, v in r.items()}
+    registry.tag_version(
+        name,
+        challenger.version,
+        {
+            "gate.decision": decision.verdict,
+            "gate.reasons": " | ".join(decision.reasons),
+            "gate.champion_version": against,
+            "gate.run_id": run_id,
+            **scores,
+        },
+    )
+
+
 def validate(p: Platform) -> None:
     """@challenger and @champion scored on the same, current holdout; the gate decides.
 
     The decision, both scores and the reasons go on an MLflow run and on the challenger's
     version, where `deploy` reads them.
     """
-    settings, name = p.settings, p.settings.registry.model_name
+    name = p.settings.registry.model_name
     with p.start_run("validate", {"step": "validate"}) as run:
-        challenger = registry.load(name, "challenger")
-        champion = (
-            registry.load(name, "champion") if registry.alias_version(name, "champion") else None
-        )
-        models = {"challenger": challenger, **({"champion": champion} if champion else {})}
-        table = p.store.read()
-        problems = [
-            problem
-            for model in models.values()
-            for problem in feature_problems(model, table.schema, "the feature table")
-        ]
-        if problems:
-            raise DataError(problems)
-        inputs = list(dict.fromkeys(c for m in models.values() for c in m.columns.all))
-        spine = p.tables.read("labels").select("member_id", "as_of_date", "label")
-        holdout = with_part(p.store.lookup(spine, inputs), settings.split).where("part = 'holdout'")
-        holdout = holdout.cache()
-        scored = {
-            role: score(model, holdout, ["label"]).toPandas() for role, model in models.items()
-        }
+        models = {"challenger": registry.load(name, "challenger")}
+        if registry.alias_version(name, "champion"):
+            models["champion"] = registry.load(name, "champion")
+        scored = _holdout_scores(p, models)
         results = {
             role: metrics(s["label"].to_numpy(), s["score"].to_numpy())
             for role, s in scored.items()
         }
         decision = decide(results["challenger"], results.get("champion"), _gate_rule(p))
-        against = champion.version if champion else "none"
-        summary = {
-            "decision": decision.verdict,
-            "reasons": list(decision.reasons),
-            "challenger": {"version": challenger.version, **results["challenger"]},
-            "champion": {"version": against, **results.get("champion", {})},
-            "rule": settings.gate.model_dump(mode="json"),
-        }
-        tracking.log_run_contents(
-            params={"challenger_version": challenger.version, "champion_version": against},
-            metrics={f"{role}_{k}": v for role, r in results.items() for k, v in r.items()},
-            tags={"gate.decision": decision.verdict, "model": name},
-            figures={
-                "gate/roc_overlay.png": roc_overlay(
-                    {
-                        f"{role} v{models[role].version}": (
-                            s["label"].to_numpy(),
-                            s["score"].to_numpy(),
-                        )
-                        for role, s in scored.items()
-                    },
-                    "Same holdout, both models",
-                )
-            },
-            documents={"gate/comparison.json": summary},
-        )
-        registry.tag_version(
-            name,
-            challenger.version,
-            {
-                "gate.decision": decision.verdict,
-                "gate.reasons": " | ".join(decision.reasons),
-                "gate.champion_version": against,
-                "gate.run_id": run.info.run_id,
-                **{
-                    f"gate.{role}.{k}": f"{v:.6f}"
-                    for role, r in results.items()
-                    for k, v in r.items()
-                },
-            },
-        )
+        _record_decision(p, run.info.run_id, models, scored, results, decision)
     p.spark.catalog.clearCache()
-    print(f"  {decision.verdict}: {name} version {challenger.version} against champion {against}")
+    against = models["champion"].version if "champion" in models else "none"
+    challenger = models["challenger"].version
+    print(f"  {decision.verdict}: {name} version {challenger} against champion {against}")
     for reason in decision.reasons:
         print(f"    {reason}")
 
