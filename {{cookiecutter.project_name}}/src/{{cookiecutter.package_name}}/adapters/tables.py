@@ -28,6 +28,17 @@ METADATA_PROPERTY = "mlops.metadata"
 class Tables(Protocol):
     def exists(self, name: str) -> bool: ...
     def read(self, name: str) -> DataFrame: ...
+    def _swap(self, name: str, old: Path, new: Path) -> None:
+        """Put folder ``new`` where ``old`` is (or remove ``old`` if there is no ``new``); the
+        old folder is renamed away first, so a reader finds one whole folder or the other."""
+        retired = self._staging(name) if old.exists() else None
+        if retired:
+            old.rename(retired)
+        if new.exists():
+            new.rename(old)
+        if retired:
+            shutil.rmtree(retired)
+
     def write(self, df: DataFrame, name: str, metadata: dict | None = None) -> None: ...
     def overwrite_partitions(
         self, df: DataFrame, name: str, column: str, values: list[date], metadata: dict
@@ -68,19 +79,24 @@ class LocalTables:
     def _staging(self, name: str) -> Path:
         return self.root / f".{name}.{uuid.uuid4().hex}"
 
+    def _swap(self, name: str, old: Path, new: Path) -> None:
+        """Put folder ``new`` where ``old`` is (or remove ``old`` if there is no ``new``); the
+        old folder is renamed away first, so a reader finds one whole folder or the other."""
+        retired = self._staging(name) if old.exists() else None
+        if retired:
+            old.rename(retired)
+        if new.exists():
+            new.rename(old)
+        if retired:
+            shutil.rmtree(retired)
+
     def write(self, df: DataFrame, name: str, metadata: dict | None = None) -> None:
         """Replace the table: write beside it, then swap folders, so readers never see half."""
         staging = self._staging(name)
         try:
             df.write.parquet(str(staging))
             (staging / METADATA_FILE).write_text(json.dumps(metadata or {}, sort_keys=True))
-            target = self.path(name)
-            retired = self._staging(name) if target.exists() else None
-            if retired:
-                target.rename(retired)
-            staging.rename(target)
-            if retired:
-                shutil.rmtree(retired)
+            self._swap(name, self.path(name), staging)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
             self._forget(name)
@@ -100,14 +116,7 @@ class LocalTables:
             target.mkdir(parents=True, exist_ok=True)
             for value in values:
                 part = f"{column}={value.isoformat()}"
-                old, new = target / part, staging / part
-                retired = self._staging(name) if old.exists() else None
-                if retired:
-                    old.rename(retired)
-                if new.exists():
-                    new.rename(old)
-                if retired:
-                    shutil.rmtree(retired)
+                self._swap(name, target / part, staging / part)
             (target / METADATA_FILE).write_text(json.dumps(metadata, sort_keys=True))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -142,6 +151,17 @@ class DatabricksTables:
         text = json.dumps(metadata, sort_keys=True).replace("'", "\\'")
         properties = f"('{METADATA_PROPERTY}' = '{text}')"
         self.spark.sql(f"ALTER TABLE {self.describe(name)} SET TBLPROPERTIES {properties}")
+
+    def _swap(self, name: str, old: Path, new: Path) -> None:
+        """Put folder ``new`` where ``old`` is (or remove ``old`` if there is no ``new``); the
+        old folder is renamed away first, so a reader finds one whole folder or the other."""
+        retired = self._staging(name) if old.exists() else None
+        if retired:
+            old.rename(retired)
+        if new.exists():
+            new.rename(old)
+        if retired:
+            shutil.rmtree(retired)
 
     def write(self, df: DataFrame, name: str, metadata: dict | None = None) -> None:
         (
