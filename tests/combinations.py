@@ -65,7 +65,17 @@ def answers(index: int, options: dict) -> dict:
         "prod_workspace_host": prod if index % 2 == 0 else "",
         "default_branch": "main" if index % 3 else "develop",
         "release_branch": "release" if index % 3 else "release/prod",
+        "training_schedule": "0 30 2 ? * SUN" if index % 2 else "0 0 8 ? * MON",
+        "schedule_timezone": "Europe/London" if index % 2 else "UTC",
+        "notification_email": f"ml-alerts-{index}@example.org",
     }
 
 
 OPTION_SETS = [answers(i, options) for i, options in enumerate(pairwise())]
+
+
+IDS = [
+    f"{i}-{o['cloud']}-{o['cicd_platform']}-{o['workspace_layout']}-{o['model_registry']}"
+    f"-fs_{o['databricks_feature_store']}-py{o['python_version']}"
+    for i, o in enumerate(OPTION_SETS)
+]

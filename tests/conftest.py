@@ -63,6 +63,15 @@ def default_project(bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return bake(tmp_path_factory.mktemp("default"))
 
 
+@pytest.fixture(scope="session")
+def projects(bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """One generated project per option set of combinations.OPTION_SETS, made once per run."""
+    from combinations import OPTION_SETS
+
+    root = tmp_path_factory.mktemp("combinations")
+    return [bake(root / str(i), **answers) for i, answers in enumerate(OPTION_SETS)]
+
+
 def clean_env() -> dict[str, str]:
     """This process's environment without the template's virtualenv or make's state in it."""
     drop = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}

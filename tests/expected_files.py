@@ -26,6 +26,7 @@ src/{package}/errors.py
 src/{package}/estimators.py
 src/{package}/evaluation.py
 src/{package}/gate.py
+src/{package}/jobs.py
 src/{package}/ingest.py
 src/{package}/pipeline.py
 src/{package}/scoring.py
@@ -65,24 +66,33 @@ tests/unit/test_deploy.py
 tests/unit/test_feature_store.py
 tests/unit/test_features.py
 tests/unit/test_gate.py
+tests/unit/test_jobs.py
 tests/unit/test_lookup.py
 tests/unit/test_scoring.py
 tests/unit/test_selection.py
 tests/unit/test_synthetic.py
 tests/unit/test_tables.py
 tests/unit/test_training.py
+notebooks/deliver.py
+notebooks/deploy.py
+notebooks/features.py
+notebooks/infer.py
+notebooks/ingest.py
+notebooks/train.py
+notebooks/validate.py
+notebooks/validate_data.py
+terraform/modules/ml_jobs/jobs.tf
 terraform/modules/ml_jobs/main.tf
 terraform/modules/ml_jobs/outputs.tf
+terraform/modules/ml_jobs/permissions.tf
 terraform/modules/ml_jobs/variables.tf
 terraform/modules/ml_jobs/versions.tf
 terraform/envs/staging/main.tf
 terraform/envs/staging/terraform.tfvars
 terraform/envs/staging/variables.tf
-terraform/envs/staging/versions.tf
 terraform/envs/prod/main.tf
 terraform/envs/prod/terraform.tfvars
 terraform/envs/prod/variables.tf
-terraform/envs/prod/versions.tf
 """.split()
 
 CI_FILES = {
@@ -91,6 +101,10 @@ CI_FILES = {
 }
 
 STATE_BACKEND = {"azure": "azurerm", "aws": "s3", "gcp": "gcs"}
+MODEL_FILE = {
+    "unity_catalog": "terraform/modules/ml_jobs/model_unity_catalog.tf",
+    "workspace": "terraform/modules/ml_jobs/model_workspace.tf",
+}
 
 
 def expected_files(answers: dict) -> set[str]:
@@ -99,4 +113,5 @@ def expected_files(answers: dict) -> set[str]:
     files.update(CI_FILES[answers["cicd_platform"]])
     backend = STATE_BACKEND[answers["cloud"]]
     files.update(f"terraform/envs/{env}/backend_{backend}.tf" for env in ("staging", "prod"))
+    files.add(MODEL_FILE[answers["model_registry"]])
     return files

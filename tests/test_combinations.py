@@ -11,24 +11,13 @@ from pathlib import Path
 import hcl2
 import pytest
 import yaml
-from combinations import OPTION_SETS, pairwise, uncovered_pairs
+from combinations import IDS, OPTION_SETS, pairwise, uncovered_pairs
 from conftest import CHOICES, Bake, run
 from expected_files import expected_files
 
-IDS = [
-    f"{i}-{o['cloud']}-{o['cicd_platform']}-{o['workspace_layout']}-{o['model_registry']}"
-    f"-fs_{o['databricks_feature_store']}-py{o['python_version']}"
-    for i, o in enumerate(OPTION_SETS)
-]
 NODE_TYPES = {"azure": "Standard_D4ds_v5", "aws": "m5d.xlarge", "gcp": "n2-standard-4"}
 # `${{ ... }}` is the expression syntax of both pipeline platforms, not a template leftover.
 LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter\.")
-
-
-@pytest.fixture(scope="session")
-def projects(bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
-    root = tmp_path_factory.mktemp("combinations")
-    return [bake(root / str(i), **answers) for i, answers in enumerate(OPTION_SETS)]
 
 
 def files_of(project: Path) -> set[str]:

@@ -33,11 +33,13 @@ def test_removes_exactly_the_unchosen_paths(tmp_path) -> None:
         "terraform/envs/staging/backend_s3.tf",
         "terraform/envs/prod/backend_s3.tf",
         "terraform/envs/prod/main.tf",
+        "terraform/modules/ml_jobs/model_unity_catalog.tf",
+        "terraform/modules/ml_jobs/model_workspace.tf",
         "README.md",
     ]:
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / relative).write_text("x")
-    answers = {"cicd_platform": "github_actions", "cloud": "aws"}
+    answers = {"cicd_platform": "github_actions", "cloud": "aws", "model_registry": "workspace"}
     hook.remove(hook.paths_to_remove(tmp_path, answers))
     left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert left == [
@@ -46,6 +48,7 @@ def test_removes_exactly_the_unchosen_paths(tmp_path) -> None:
         "terraform/envs/prod/backend_s3.tf",
         "terraform/envs/prod/main.tf",
         "terraform/envs/staging/backend_s3.tf",
+        "terraform/modules/ml_jobs/model_workspace.tf",
     ]
 
 

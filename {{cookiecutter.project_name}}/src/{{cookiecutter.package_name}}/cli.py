@@ -49,8 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.env, args.conf_dir)
         if args.score_date:
-            inference = settings.inference.model_copy(update={"score_date": args.score_date})
-            settings = settings.model_copy(update={"inference": inference})
+            settings = settings.scoring_on(args.score_date)
         if args.step == "ui":
             return serve_ui(settings.tracking, args.port)
         steps = list(pipeline.STEPS) if args.step == "run" else [args.step]

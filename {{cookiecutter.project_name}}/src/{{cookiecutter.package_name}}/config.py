@@ -263,6 +263,11 @@ class Settings(Strict):
         """The project folder: relative paths in the YAML files are relative to it."""
         return self._root
 
+    def scoring_on(self, day: date) -> Settings:
+        """These settings with ``inference.score_date`` set to ``day`` (a backfill or a resend)."""
+        inference = self.inference.model_copy(update={"score_date": day})
+        return self.model_copy(update={"inference": inference})
+
     def source_of(self, *keys: str) -> str:
         """The file that set the key path ``keys`` (for messages about checks made later)."""
         return next(

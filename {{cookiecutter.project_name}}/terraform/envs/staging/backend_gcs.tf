@@ -1,5 +1,5 @@
-# Remote state. The storage itself comes from the platform bootstrap and is passed at
-# `terraform init -backend-config=...`; only this environment's own state path is fixed here.
+# Remote state in a versioned GCS bucket (pass the bucket at `terraform init -backend-config=...`);
+# GCS locks the state itself.
 terraform {
   backend "gcs" {
     prefix = "{{ cookiecutter.project_name }}/staging"

@@ -1,4 +1,13 @@
-# The staging environment: deploys the code of branch "{{ cookiecutter.default_branch }}". Values only; logic is in the module.
+# The staging environment: its jobs run the code of branch "{{ cookiecutter.default_branch }}" as the staging service
+# principal. Values only; what an environment is made of lives in ../../modules/ml_jobs.
+
+terraform {
+  required_providers {
+    databricks = {
+      source = "databricks/databricks" # versions are pinned once, in the module
+    }
+  }
+}
 
 provider "databricks" {
   host = var.workspace_host
@@ -7,10 +16,28 @@ provider "databricks" {
 module "ml_jobs" {
   source = "../../modules/ml_jobs"
 
+  project            = "{{ cookiecutter.project_name }}"
   environment        = "staging"
+  git_url            = var.git_url
+  git_provider       = "{{ cookiecutter.__git_provider }}"
   git_branch         = "{{ cookiecutter.default_branch }}"
-  experiment_name    = "/Shared/staging-{{ cookiecutter.project_name }}"
+  run_as             = var.run_as
   read_group         = "{{ cookiecutter.read_group }}"
   notification_email = var.notification_email
+  catalog            = "{{ cookiecutter.staging_catalog }}"
+  schema             = "{{ cookiecutter.schema_name }}"
+  experiment_name    = "/Shared/staging-{{ cookiecutter.project_name }}"
+  model_name         = "{{ cookiecutter.__staging_model_name }}"
   node_type          = "{{ cookiecutter.__node_type }}"
+  timezone           = "{{ cookiecutter.schedule_timezone }}"
+  schedules = {
+    features  = "{{ cookiecutter.feature_schedule }}"
+    training  = "{{ cookiecutter.training_schedule }}"
+    inference = "{{ cookiecutter.inference_schedule }}"
+  }
+}
+
+output "jobs" {
+  description = "Workspace URL of each job of the staging environment."
+  value       = module.ml_jobs.job_urls
 }

@@ -1,10 +1,83 @@
-variable "environment" {
-  description = "Environment name: staging or prod."
+# Everything that differs between environments arrives here; the environment roots pass it.
+
+variable "project" {
+  description = "Project name; every job name starts with \"<environment>-<project>\"."
   type        = string
 }
 
+variable "environment" {
+  description = "Environment name: staging or prod."
+  type        = string
+
+  validation {
+    condition     = contains(["dev", "staging", "prod"], var.environment)
+    error_message = "environment must be dev, staging or prod."
+  }
+}
+
+variable "git_url" {
+  description = "HTTPS URL of this repository: the jobs check out their code from it."
+  type        = string
+
+  validation {
+    condition     = startswith(var.git_url, "https://")
+    error_message = "git_url must be the repository's https:// URL (set TF_VAR_git_url in the pipeline)."
+  }
+}
+
+variable "git_provider" {
+  description = "Databricks name of the git host: azureDevOpsServices or gitHub."
+  type        = string
+
+  validation {
+    condition     = contains(["azureDevOpsServices", "gitHub"], var.git_provider)
+    error_message = "git_provider must be azureDevOpsServices or gitHub."
+  }
+}
+
 variable "git_branch" {
-  description = "Branch whose code this environment's jobs run."
+  description = "Branch whose code this environment's jobs run (main for staging, release for prod)."
+  type        = string
+}
+
+variable "run_as" {
+  description = "Application (client) id of the environment's service principal: the jobs run as it and it owns what they write."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-fA-F-]{36}$", var.run_as))
+    error_message = "run_as must be the service principal's application id (a UUID); the platform bootstrap outputs it."
+  }
+}
+
+variable "read_group" {
+  description = "Group allowed to view the jobs, the experiment, the tables and the model."
+  type        = string
+}
+
+variable "notification_email" {
+  description = "Address that receives job failure notices."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[^@\\s]+@[^@\\s]+$", var.notification_email))
+    error_message = "notification_email must be an e-mail address."
+  }
+}
+
+variable "failure_webhook_ids" {
+  description = "Ids of workspace notification destinations (Teams, Slack, PagerDuty...) told of job failures."
+  type        = list(string)
+  default     = []
+}
+
+variable "catalog" {
+  description = "Unity Catalog catalog of this environment (it must exist; the schema is created in it)."
+  type        = string
+}
+
+variable "schema" {
+  description = "Schema for this project's tables, volume and (with Unity Catalog) model."
   type        = string
 }
 
@@ -13,17 +86,100 @@ variable "experiment_name" {
   type        = string
 }
 
-variable "read_group" {
-  description = "Group allowed to view the jobs, experiment and model."
+variable "model_name" {
+  description = "Registered model name as the code uses it: catalog.schema.model (Unity Catalog) or a workspace-registry name."
   type        = string
 }
 
-variable "notification_email" {
-  description = "Address that receives job failure notices."
+variable "spark_version" {
+  description = "Databricks ML runtime of every job cluster. Moving runtimes is this one edit (keep pyspark in pyproject.toml on the same major version)."
   type        = string
+  default     = "17.3.x-cpu-ml-scala2.13"
+
+  validation {
+    condition     = can(regex("-ml-", var.spark_version))
+    error_message = "spark_version must be an ML runtime (its key contains \"-ml-\"): the jobs need MLflow and the feature-engineering client."
+  }
 }
 
 variable "node_type" {
-  description = "VM type of the jobs' clusters (chosen per cloud when the project was generated)."
+  description = "VM type of the job clusters (chosen per cloud when the project was generated)."
   type        = string
+}
+
+variable "num_workers" {
+  description = "Workers of each job cluster, per job."
+  type        = map(number)
+  default = {
+    features  = 2
+    training  = 2
+    inference = 1
+    delivery  = 1
+  }
+}
+
+variable "pypi_packages" {
+  description = "Libraries each task installs on top of the runtime: the project's dependencies the ML runtime lacks (hyperopt is not on 17.3 LTS and later). Same specifiers as pyproject.toml."
+  type        = list(string)
+  default     = ["hyperopt>=0.2.7,<0.4", "pydantic>=2.7,<3"]
+}
+
+variable "schedules" {
+  description = "Quartz cron expression (with seconds) of each scheduled job."
+  type        = map(string)
+}
+
+variable "timezone" {
+  description = "Time zone of the schedules (Java/IANA id)."
+  type        = string
+  default     = "UTC"
+}
+
+variable "pause_status" {
+  description = "UNPAUSED runs the schedules; PAUSED keeps the jobs but runs them only when started by hand."
+  type        = string
+  default     = "UNPAUSED"
+
+  validation {
+    condition     = contains(["PAUSED", "UNPAUSED"], var.pause_status)
+    error_message = "pause_status must be PAUSED or UNPAUSED."
+  }
+}
+
+variable "max_retries" {
+  description = "Retries of a failed task. Every step is idempotent (partition overwrite, alias moves), so a retry is safe."
+  type        = number
+  default     = 2
+}
+
+variable "min_retry_interval_millis" {
+  description = "Wait before a task is retried, in milliseconds."
+  type        = number
+  default     = 300000
+}
+
+variable "task_timeout_seconds" {
+  description = "Time limit of each task; a task over it is stopped and the run fails (and notifies)."
+  type        = map(number)
+  default = {
+    ingest        = 3600
+    validate_data = 1800
+    features      = 3600
+    train         = 14400
+    validate      = 3600
+    deploy        = 900
+    infer         = 3600
+    deliver       = 1800
+  }
+}
+
+variable "job_timeout_seconds" {
+  description = "Time limit of a whole run of each job, retries included."
+  type        = map(number)
+  default = {
+    features  = 14400
+    training  = 43200
+    inference = 10800
+    delivery  = 3600
+  }
 }

@@ -1,0 +1,42 @@
+"""What a Databricks notebook task runs: one pipeline step for one environment, from its widgets."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from . import pipeline
+from .config import load_settings
+from .errors import ConfigError
+
+# Task keys (and notebook names) are the step names with "_" for "-": job task keys and
+# notebook widgets read better that way.
+TASKS: dict[str, str] = {step.replace("-", "_"): step for step in pipeline.STEPS}
+
+
+def run_task(task: str, env: str, conf_dir: str | Path, score_date: str = "") -> None:
+    """Run the step behind ``task`` (e.g. ``validate_data``) with the settings of ``env``.
+
+    ``score_date`` (YYYY-MM-DD) overrides ``inference.score_date``; empty keeps the configured
+    one. Any problem raises a ``ProblemsError`` that lists every problem, so the task fails and
+    the failure notice names them; nothing is written before the configuration checks pass.
+    """
+    step = TASKS.get(task)
+    if step is None:
+        raise ConfigError([f"task {task!r}: no such step; tasks: {', '.join(TASKS)}"])
+    if not env.strip():
+        raise ConfigError(["widget env is empty: set it to the environment (dev, staging or prod)"])
+    day = _parse_date(score_date)
+    settings = load_settings(env.strip(), conf_dir)
+    pipeline.run(settings.scoring_on(day) if day else settings, [step])
+
+
+def _parse_date(text: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(
+            [f"widget score_date: {text!r} is not a date; use YYYY-MM-DD, or leave it empty"]
+        ) from None

@@ -1,0 +1,106 @@
+"""The Databricks notebooks are shells: each declares its widgets and calls ``run_task`` once.
+
+The notebooks are executed here as Databricks runs them (from notebooks/, with a ``dbutils``
+holding the task's parameters); ``run_task`` is then tested on its own.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }} import jobs, pipeline
+from {{ cookiecutter.package_name }}.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.py"))
+DATED = {"infer", "deliver"}  # the tasks that take a score_date
+
+
+class Widgets:
+    """``dbutils.widgets`` as a job task sees it: declared widgets, values from the job."""
+
+    def __init__(self, values: dict[str, str]):
+        self.values, self.declared = values, []
+
+    def text(self, name: str, default: str, label: str | None = None) -> None:
+        self.declared.append(name)
+
+    def get(self, name: str) -> str:
+        assert name in self.declared, f"widget {name!r} read before it was declared"
+        return self.values[name]
+
+
+class DbUtils:
+    def __init__(self, values: dict[str, str]):
+        self.widgets = Widgets(values)
+
+
+def test_one_notebook_per_task() -> None:
+    assert [path.stem for path in NOTEBOOKS] == sorted(jobs.TASKS)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
+def test_notebook_passes_its_widgets_to_run_task(notebook: Path, monkeypatch) -> None:
+    source = notebook.read_text()
+    assert source.startswith("# Databricks notebook source\n")
+    calls = []
+    monkeypatch.setattr(jobs, "run_task", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.chdir(notebook.parent)  # a job runs a notebook in its own folder
+    values = {"env": "staging", "score_date": "2025-06-30"}
+    dbutils = DbUtils(values)
+
+    exec(compile(source, str(notebook), "exec"), {"dbutils": dbutils, "__name__": "__main__"})
+
+    expected = {"env"} | ({"score_date"} if notebook.stem in DATED else set())
+    assert set(dbutils.widgets.declared) == expected
+    assert sys.path[0] == str(PROJECT_ROOT / "src")
+    [(args, kwargs)] = calls
+    assert args == (notebook.stem,)
+    assert kwargs.pop("env") == "staging"
+    assert (notebook.parent / kwargs.pop("conf_dir")).resolve() == PROJECT_ROOT / "conf"
+    assert kwargs == ({"score_date": "2025-06-30"} if notebook.stem in DATED else {})
+
+
+@pytest.fixture
+def ran(monkeypatch) -> list:
+    calls = []
+    monkeypatch.setattr(pipeline, "run", lambda settings, steps: calls.append((settings, steps)))
+    return calls
+
+
+def test_run_task_runs_the_step_of_its_task(conf_dir: Path, ran: list) -> None:
+    jobs.run_task("validate_data", "local", conf_dir)
+    [(settings, steps)] = ran
+    assert steps == ["validate-data"]
+    assert settings.env == "local"
+    assert settings.inference.score_date is None
+
+
+def test_run_task_scores_the_given_date(conf_dir: Path, ran: list) -> None:
+    jobs.run_task("infer", " local ", conf_dir, score_date="2025-06-30")
+    [(settings, steps)] = ran
+    assert steps == ["infer"]
+    assert settings.inference.score_date == date(2025, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("task", "env", "score_date", "message"),
+    [
+        ("score", "local", "", "task 'score': no such step; tasks: ingest, validate_data"),
+        ("train", "  ", "", "widget env is empty"),
+        ("infer", "local", "30/06/2025", "widget score_date: '30/06/2025' is not a date"),
+        ("train", "qa", "", "no such environment 'qa'"),
+    ],
+)
+def test_run_task_refuses_bad_widgets_before_running(
+    conf_dir: Path, ran: list, task: str, env: str, score_date: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        jobs.run_task(task, env, conf_dir, score_date=score_date)
+    assert message in str(error.value)
+    assert ran == []
