@@ -17,6 +17,7 @@ ONLY_FOR: dict[str, tuple[str, str]] = {
     "terraform/envs/*/backend_azurerm.tf": ("cloud", "azure"),
     "terraform/envs/*/backend_s3.tf": ("cloud", "aws"),
     "terraform/envs/*/backend_gcs.tf": ("cloud", "gcp"),
+    "terraform/modules/ml_jobs/git_credential.tf": ("cicd_platform", "azure_devops"),
     "terraform/modules/ml_jobs/model_unity_catalog.tf": ("model_registry", "unity_catalog"),
     "terraform/modules/ml_jobs/model_workspace.tf": ("model_registry", "workspace"),
 }

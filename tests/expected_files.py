@@ -96,7 +96,7 @@ terraform/envs/prod/variables.tf
 """.split()
 
 CI_FILES = {
-    "azure_devops": [".azure-pipelines/ci.yml"],
+    "azure_devops": [".azure-pipelines/ci.yml", "terraform/modules/ml_jobs/git_credential.tf"],
     "github_actions": [".github/workflows/ci.yml"],
 }
 

@@ -1,0 +1,204 @@
+variable "ci_platform" {
+  description = "CI/CD platform of the model projects: azure_devops or github_actions. Only that platform's resources are created."
+  type        = string
+  default     = "azure_devops"
+
+  validation {
+    condition     = contains(["azure_devops", "github_actions"], var.ci_platform)
+    error_message = "ci_platform must be azure_devops or github_actions."
+  }
+}
+
+variable "subscription_id" {
+  description = "Azure subscription that holds the Terraform state storage (and that the service connections are scoped to)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[0-9a-fA-F-]{36}$", var.subscription_id))
+    error_message = "subscription_id must be a subscription GUID."
+  }
+}
+
+variable "location" {
+  description = "Azure region of the state storage, e.g. westeurope."
+  type        = string
+}
+
+variable "name_prefix" {
+  description = "Prefix of the Microsoft Entra application names: <prefix>-databricks-<environment>."
+  type        = string
+  default     = "mlops"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.name_prefix))
+    error_message = "name_prefix must be 2-21 lowercase letters, digits or '-', starting with a letter."
+  }
+}
+
+variable "tags" {
+  description = "Tags added to every Azure resource."
+  type        = map(string)
+  default     = {}
+}
+
+variable "environments" {
+  description = <<-EOT
+    Deployment environments, by name. Each has its own Entra application and service principal, state
+    container, Databricks registration and CI credentials. staging and prod are required; add more
+    (e.g. dev) only together with a Databricks provider alias and service principal block for it.
+    workspace_host: workspace URL (https://adb-....azuredatabricks.net); may be the same for all
+    environments when they share one workspace. git_branch: the branch this environment deploys.
+  EOT
+  type = map(object({
+    workspace_host = string
+    git_branch     = string
+  }))
+
+  validation {
+    condition     = contains(keys(var.environments), "staging") && contains(keys(var.environments), "prod")
+    error_message = "environments must contain staging and prod."
+  }
+
+  validation {
+    condition     = alltrue([for name in keys(var.environments) : can(regex("^[a-z][a-z0-9]{1,15}$", name))])
+    error_message = "Environment names must be 2-16 lowercase letters or digits, starting with a letter."
+  }
+
+  validation {
+    condition     = alltrue([for env in values(var.environments) : can(regex("^https://[^/]+/?$", env.workspace_host))])
+    error_message = "Each workspace_host must be a workspace URL: https://<host>."
+  }
+
+  validation {
+    condition     = alltrue([for env in values(var.environments) : can(regex("^[A-Za-z0-9._/-]+$", env.git_branch)) && !startswith(env.git_branch, "refs/")])
+    error_message = "Each git_branch must be a plain branch name such as main or release (no refs/heads/ prefix)."
+  }
+}
+
+variable "model_repositories" {
+  description = "Names of the model project repositories (Azure DevOps repositories in azure_devops_project, or GitHub repositories of github_owner). Apply again whenever a project is added."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for repo in var.model_repositories : can(regex("^[A-Za-z0-9._-]+$", repo))])
+    error_message = "Repository names may contain only letters, digits, '.', '_' and '-'."
+  }
+}
+
+variable "platform_admin_object_ids" {
+  description = "Microsoft Entra object ids (ideally one group) allowed to read and write this bootstrap's own state."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.platform_admin_object_ids) > 0 && alltrue([for id in var.platform_admin_object_ids : can(regex("^[0-9a-fA-F-]{36}$", id))])
+    error_message = "platform_admin_object_ids must list at least one object id (GUID)."
+  }
+}
+
+variable "state_resource_group_name" {
+  description = "Resource group of the Terraform state storage."
+  type        = string
+  default     = "rg-mlops-tfstate"
+}
+
+variable "state_storage_account_name" {
+  description = "Name of the state storage account: 3-24 lowercase letters and digits, unique across Azure."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z0-9]{3,24}$", var.state_storage_account_name))
+    error_message = "state_storage_account_name must be 3-24 lowercase letters and digits."
+  }
+}
+
+variable "state_replication_type" {
+  description = "Replication of the state storage account: ZRS, GRS, RAGRS, GZRS or RAGZRS (GZRS needs a region with availability zones)."
+  type        = string
+  default     = "GZRS"
+
+  validation {
+    condition     = contains(["ZRS", "GRS", "RAGRS", "GZRS", "RAGZRS"], var.state_replication_type)
+    error_message = "state_replication_type must be ZRS, GRS, RAGRS, GZRS or RAGZRS."
+  }
+}
+
+variable "state_retention_days" {
+  description = "Days that deleted state blobs, versions and containers stay recoverable (soft delete)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.state_retention_days >= 7 && var.state_retention_days <= 365
+    error_message = "state_retention_days must be between 7 and 365."
+  }
+}
+
+variable "log_analytics_workspace_id" {
+  description = "Resource id of a Log Analytics workspace that receives the state account's blob access logs (read, write, delete). Unset: no access logs."
+  type        = string
+  default     = null
+}
+
+variable "azure_devops_org_url" {
+  description = "Azure DevOps organisation URL, https://dev.azure.com/<organisation> (ci_platform = azure_devops)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.azure_devops_org_url == null || can(regex("^https://", var.azure_devops_org_url))
+    error_message = "azure_devops_org_url must be https://dev.azure.com/<organisation>."
+  }
+}
+
+variable "azure_devops_project" {
+  description = "Azure DevOps project holding the model repositories (ci_platform = azure_devops)."
+  type        = string
+  default     = null
+}
+
+variable "azure_devops_name_prefix" {
+  description = "Prefix of the per-environment variable groups (<prefix>-<environment>) and service connections (<prefix>-<environment>-wif)."
+  type        = string
+  default     = "databricks"
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9_-]{0,40}$", var.azure_devops_name_prefix))
+    error_message = "azure_devops_name_prefix must be letters, digits, '_' or '-'."
+  }
+}
+
+variable "prod_approver_groups" {
+  description = "Azure DevOps groups of the project whose members approve prod deployments, e.g. [\"ML Release Approvers\"] (ci_platform = azure_devops)."
+  type        = list(string)
+  default     = []
+}
+
+variable "min_reviewers" {
+  description = "Approvals a pull request into a deployed branch needs (Azure DevOps and GitHub)."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.min_reviewers >= 1
+    error_message = "min_reviewers must be at least 1."
+  }
+}
+
+variable "github_owner" {
+  description = "GitHub organisation owning the model repositories (ci_platform = github_actions)."
+  type        = string
+  default     = null
+}
+
+variable "github_prod_reviewer_teams" {
+  description = "Slugs of the GitHub teams whose members approve prod deployments (ci_platform = github_actions)."
+  type        = list(string)
+  default     = []
+}
+
+variable "github_ci_check" {
+  description = "Status check that must pass before merging on GitHub: the job name of the project's ci workflow."
+  type        = string
+  default     = "test"
+}
