@@ -72,6 +72,32 @@ def projects(bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> list[Path]
     return [bake(root / str(i), **answers) for i, answers in enumerate(OPTION_SETS)]
 
 
+CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
+
+
+def checkov_reports(folders: list[Path]) -> list[dict]:
+    """checkov's JSON report on each Terraform folder, in order (offline, no platform calls)."""
+    assert CHECKOV.exists(), f"{CHECKOV} is missing: `make test` installs it"
+    args = [str(CHECKOV), *(arg for folder in folders for arg in ("-d", str(folder)))]
+    result = subprocess.run(
+        [*args, "--framework", "terraform", "-o", "json", "--compact"],
+        cwd=REPO,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    decoder, reports, position = json.JSONDecoder(), [], 0
+    while result.stdout[position:].strip():  # one JSON document per folder
+        position += len(result.stdout[position:]) - len(result.stdout[position:].lstrip())
+        report, position = decoder.raw_decode(result.stdout, position)
+        reports.append(report)
+    assert len(reports) == len(folders), result.stdout[-2000:]
+    return reports
+
+
 def clean_env() -> dict[str, str]:
     """This process's environment without the template's virtualenv or make's state in it."""
     drop = {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}

@@ -4,8 +4,6 @@ an approval before prod)."""
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
 import subprocess
@@ -14,13 +12,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
-from conftest import REPO
+from conftest import REPO, checkov_reports
 from provider_schema import file_problems
+from terraform_render import load
 
 BOOTSTRAP = REPO / "terraform"
-CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 TF_FILES = sorted(BOOTSTRAP.glob("*.tf"))
 EXAMPLES = [BOOTSTRAP / "terraform.tfvars.example", BOOTSTRAP / "backend.tf.example"]
 ENVIRONMENTS = ("staging", "prod")
@@ -62,16 +59,6 @@ SECRET_ATTRIBUTES = {
     "sas_token",
 }
 SKIP_COMMENT = re.compile(r"checkov:skip=([^:\s]*)(?::(.*))?")
-
-
-def load(path: Path) -> dict[str, Any]:
-    with path.open() as handle:
-        return hcl2.load(
-            handle,
-            serialization_options=hcl2.SerializationOptions(
-                strip_string_quotes=True, explicit_blocks=False
-            ),
-        )
 
 
 @cache
@@ -173,19 +160,8 @@ def test_every_file_parses(path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def checkov_summary() -> dict[str, int]:
-    assert CHECKOV.exists(), f"checkov is missing at {CHECKOV}: run `make test`, which installs it"
-    result = subprocess.run(
-        [str(CHECKOV), "-d", "terraform", "--framework", "terraform", "-o", "json", "--quiet"],
-        cwd=REPO,
-        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    report = json.loads(result.stdout)
-    reports = report if isinstance(report, list) else [report]
-    assert all("summary" in r for r in reports), f"no checkov summary:\n{result.stdout[:2000]}"
+    reports = checkov_reports([BOOTSTRAP])
+    assert all("summary" in r for r in reports), f"no checkov summary: {reports}"
     failed = [c for r in reports for c in r.get("results", {}).get("failed_checks", [])]
     assert not failed, "checkov failed:\n" + "\n".join(
         f"{c['check_id']} {c['resource']} ({c['file_path']}): {c['check_name']}" for c in failed

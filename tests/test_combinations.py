@@ -14,6 +14,7 @@ import yaml
 from combinations import IDS, OPTION_SETS, pairwise, uncovered_pairs
 from conftest import CHOICES, Bake, run
 from expected_files import expected_files
+from terraform_render import load
 
 NODE_TYPES = {"azure": "Standard_D4ds_v5", "aws": "m5d.xlarge", "gcp": "n2-standard-4"}
 # `${{ ... }}` is the expression syntax of both pipeline platforms, not a template leftover.
@@ -95,12 +96,6 @@ def test_terraform_is_formatted_and_parses(projects: list[Path], index: int) -> 
             hcl2.load(handle)
 
 
-def load_hcl(path: Path) -> dict:
-    options = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
-    with path.open() as handle:
-        return hcl2.load(handle, serialization_options=options)
-
-
 @pytest.mark.parametrize("index", range(len(OPTION_SETS)), ids=IDS)
 def test_answers_land_where_they_belong(projects: list[Path], index: int) -> None:
     a, project = OPTION_SETS[index], projects[index]
@@ -116,10 +111,10 @@ def test_answers_land_where_they_belong(projects: list[Path], index: int) -> Non
         expected = f"{catalog}.{package}.{package}" if uc else f"{env}-{package}"
         assert overlay["registry"]["model_name"] == expected
         assert overlay["storage"]["catalog"] == catalog
-        module = load_hcl(project / f"terraform/envs/{env}/main.tf")["module"][0]["ml_jobs"]
+        module = load(project / f"terraform/envs/{env}/main.tf")["module"][0]["ml_jobs"]
         assert module["git_branch"] == branch
         assert module["node_type"] == NODE_TYPES[a["cloud"]]
-        tfvars = load_hcl(project / f"terraform/envs/{env}/terraform.tfvars")
+        tfvars = load(project / f"terraform/envs/{env}/terraform.tfvars")
         assert tfvars["workspace_host"] == a[f"{env}_workspace_host"]
     if a["cicd_platform"] == "azure_devops":
         ci = yaml.safe_load((project / ".azure-pipelines/ci.yml").read_text())

@@ -9,17 +9,14 @@ their widgets, permissions, agreement with conf/), no secrets, and checkov.
 
 from __future__ import annotations
 
-import json
-import os
 import re
-import subprocess
 import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
 from combinations import IDS, OPTION_SETS
-from conftest import PROMPTS, REPO, run
+from conftest import PROMPTS, checkov_reports
 from databricks.bundles.jobs import Job
 from provider_schema import file_problems
 from terraform_render import jobs as render_jobs
@@ -297,26 +294,10 @@ def test_no_token_or_secret_anywhere_in_terraform(projects: list[Path], index: i
     assert found == []
 
 
-def json_documents(text: str) -> list:
-    decoder, documents, position = json.JSONDecoder(), [], 0
-    while text[position:].strip():
-        position += len(text[position:]) - len(text[position:].lstrip())
-        document, position = decoder.raw_decode(text, position)
-        documents.append(document)
-    return documents
-
-
 def test_checkov_finds_no_failed_check(projects: list[Path]) -> None:
     """checkov has no checks for databricks_* resources (the policy tests above are ours); it
     still parses every tree and would flag any cloud resource or backend setting it knows."""
-    checkov = REPO / ".venv-checkov" / "bin" / "checkov"
-    assert checkov.exists(), f"{checkov} is missing: `make test` installs it"
-    folders = [arg for project in projects for arg in ("-d", str(project / "terraform"))]
-    env = {**os.environ, "BC_SKIP_MAPPING": "TRUE"}
-    args = [str(checkov), *folders, "--framework", "terraform", "-o", "json", "--compact"]
-    result = run(args, cwd=REPO, env=env, stderr=subprocess.DEVNULL, timeout=900)
-    reports = json_documents(result.stdout)  # one per folder
-    assert len(reports) == len(projects), result.stdout[-2000:]
+    reports = checkov_reports([project / "terraform" for project in projects])
     summaries = [report.get("summary", report) for report in reports]
     assert [s["parsing_errors"] for s in summaries] == [0] * len(summaries)
     failed = [

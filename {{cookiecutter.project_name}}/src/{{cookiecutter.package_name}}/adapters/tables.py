@@ -28,17 +28,6 @@ METADATA_PROPERTY = "mlops.metadata"
 class Tables(Protocol):
     def exists(self, name: str) -> bool: ...
     def read(self, name: str) -> DataFrame: ...
-    def _swap(self, name: str, old: Path, new: Path) -> None:
-        """Put folder ``new`` where ``old`` is (or remove ``old`` if there is no ``new``); the
-        old folder is renamed away first, so a reader finds one whole folder or the other."""
-        retired = self._staging(name) if old.exists() else None
-        if retired:
-            old.rename(retired)
-        if new.exists():
-            new.rename(old)
-        if retired:
-            shutil.rmtree(retired)
-
     def write(self, df: DataFrame, name: str, metadata: dict | None = None) -> None: ...
     def overwrite_partitions(
         self, df: DataFrame, name: str, column: str, values: list[date], metadata: dict
@@ -151,17 +140,6 @@ class DatabricksTables:
         text = json.dumps(metadata, sort_keys=True).replace("'", "\\'")
         properties = f"('{METADATA_PROPERTY}' = '{text}')"
         self.spark.sql(f"ALTER TABLE {self.describe(name)} SET TBLPROPERTIES {properties}")
-
-    def _swap(self, name: str, old: Path, new: Path) -> None:
-        """Put folder ``new`` where ``old`` is (or remove ``old`` if there is no ``new``); the
-        old folder is renamed away first, so a reader finds one whole folder or the other."""
-        retired = self._staging(name) if old.exists() else None
-        if retired:
-            old.rename(retired)
-        if new.exists():
-            new.rename(old)
-        if retired:
-            shutil.rmtree(retired)
 
     def write(self, df: DataFrame, name: str, metadata: dict | None = None) -> None:
         (
