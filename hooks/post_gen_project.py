@@ -47,6 +47,11 @@ def still_to_fill(answers: dict) -> list[str]:
         for prompt, env in (("staging_workspace_host", "staging"), ("prod_workspace_host", "prod"))
         if not answers[prompt]
     ]
+    if answers["cloud"] != "azure":
+        todo.append(
+            f"cloud is {answers['cloud']}: the pipelines sign in to Azure (the platform bootstrap "
+            "is Azure-only); replace their sign-in step and state variables before deploying"
+        )
     if answers["notification_email"].endswith("@example.com"):
         todo.append(
             "notification_email is an example.com address: set notification_email in "

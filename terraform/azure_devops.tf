@@ -1,6 +1,7 @@
 # Azure DevOps (ci_platform = azure_devops). Per environment: a workload-identity service
-# connection usable only from the environment's branch and only by the cd-<environment>
-# pipelines, a variable group, and a pipeline environment (prod behind an approval).
+# connection, a variable group, and a pipeline environment (prod behind an approval). Only the
+# cd-<environment> pipelines may use them, and only from the environment's branch; an
+# environment that takes pull requests (staging) is also open to the ci pipeline, on any branch.
 # Per model repository: its three pipelines and the branch policies of the deployed branches.
 
 data "azuredevops_project" "this" {
@@ -42,7 +43,7 @@ resource "azuredevops_serviceendpoint_azurerm" "env" {
 }
 
 resource "azuredevops_check_branch_control" "service_connection" {
-  for_each = local.ado ? var.environments : {}
+  for_each = local.ado ? { for name, env in var.environments : name => env if !contains(local.pull_request_envs, name) } : {}
 
   project_id                       = data.azuredevops_project.this[0].id
   display_name                     = "Only ${each.value.git_branch} deploys to ${each.key}"
@@ -154,6 +155,23 @@ resource "azuredevops_pipeline_authorization" "cd" {
     endpoint      = azuredevops_serviceendpoint_azurerm.env[each.value.env].id
     variablegroup = azuredevops_variable_group.env[each.value.env].id
     environment   = azuredevops_environment.env[each.value.env].id
+  }[each.value.type]
+}
+
+# Pull-request CI plans the environments that take pull requests and runs their training job at
+# the pull request's commit: it may use their service connection and variable group.
+resource "azuredevops_pipeline_authorization" "ci" {
+  for_each = local.ado ? {
+    for pair in setproduct(var.model_repositories, tolist(local.pull_request_envs), ["endpoint", "variablegroup"]) :
+    "${pair[0]}/${pair[1]}/${pair[2]}" => { repo = pair[0], env = pair[1], type = pair[2] }
+  } : {}
+
+  project_id  = data.azuredevops_project.this[0].id
+  type        = each.value.type
+  pipeline_id = azuredevops_build_definition.model["${each.value.repo}/ci"].id
+  resource_id = {
+    endpoint      = azuredevops_serviceendpoint_azurerm.env[each.value.env].id
+    variablegroup = azuredevops_variable_group.env[each.value.env].id
   }[each.value.type]
 }
 

@@ -1,6 +1,7 @@
 # GitHub Actions (ci_platform = github_actions). Per model repository: one GitHub environment
-# per deployment environment (deployable only from its branch; prod needs a reviewer), the
-# environment variables the CD workflow reads, and protection of the deployed branches.
+# per deployment environment (deployable only from its branch, except staging, which pull
+# requests use; prod needs a reviewer), the environment variables the workflows read, and
+# protection of the deployed branches.
 
 data "github_team" "prod_reviewers" {
   for_each = local.github ? toset(var.github_prod_reviewer_teams) : toset([])
@@ -24,9 +25,15 @@ resource "github_repository_environment" "env" {
     }
   }
 
-  deployment_branch_policy {
-    protected_branches     = false
-    custom_branch_policies = true
+  # An environment that takes pull requests (staging) is open to every branch: pull-request CI
+  # plans it and runs its training job. The others deploy only from their branch.
+  dynamic "deployment_branch_policy" {
+    for_each = contains(local.pull_request_envs, each.value.env) ? [] : [1]
+
+    content {
+      protected_branches     = false
+      custom_branch_policies = true
+    }
   }
 
   lifecycle {
@@ -38,7 +45,7 @@ resource "github_repository_environment" "env" {
 }
 
 resource "github_repository_environment_deployment_policy" "env" {
-  for_each = local.github ? local.repo_envs : {}
+  for_each = local.github ? { for key, pair in local.repo_envs : key => pair if !contains(local.pull_request_envs, pair.env) } : {}
 
   repository     = each.value.repo
   environment    = github_repository_environment.env[each.key].environment

@@ -30,6 +30,11 @@ locals {
     )
   }
 
+  # Environments whose credentials pull-request CI may use (staging by default; never prod).
+  pull_request_envs = toset([
+    for name, env in var.environments : name if coalesce(env.pull_requests, name == "staging")
+  ])
+
   protected_branches = distinct([for cfg in values(var.environments) : cfg.git_branch])
 
   repo_envs = {

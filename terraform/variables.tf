@@ -48,10 +48,14 @@ variable "environments" {
     (e.g. dev) only together with a Databricks provider alias and service principal block for it.
     workspace_host: workspace URL (https://adb-....azuredatabricks.net); may be the same for all
     environments when they share one workspace. git_branch: the branch this environment deploys.
+    pull_requests: whether pull-request CI may sign in as this environment (to plan it and to run
+    its training job at the pull request's commit); default true for staging, false otherwise.
+    Never for prod: prod credentials never reach code not yet merged into the release branch.
   EOT
   type = map(object({
     workspace_host = string
     git_branch     = string
+    pull_requests  = optional(bool)
   }))
 
   validation {
@@ -62,6 +66,11 @@ variable "environments" {
   validation {
     condition     = alltrue([for name in keys(var.environments) : can(regex("^[a-z][a-z0-9]{1,15}$", name))])
     error_message = "Environment names must be 2-16 lowercase letters or digits, starting with a letter."
+  }
+
+  validation {
+    condition     = try(var.environments["prod"].pull_requests, null) != true
+    error_message = "prod must not set pull_requests: pull-request CI never signs in as prod."
   }
 
   validation {

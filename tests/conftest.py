@@ -17,7 +17,9 @@ from cookiecutter.main import cookiecutter
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE_DIR = REPO / "{{cookiecutter.project_name}}"
 PROMPTS: dict = json.loads((REPO / "cookiecutter.json").read_text())
-CHOICES: dict[str, list[str]] = {k: v for k, v in PROMPTS.items() if isinstance(v, list)}
+CHOICES: dict[str, list[str]] = {
+    k: v for k, v in PROMPTS.items() if isinstance(v, list) and not k.startswith("_")
+}
 
 Bake = Callable[..., Path]
 
@@ -75,12 +77,12 @@ def projects(bake: Bake, tmp_path_factory: pytest.TempPathFactory) -> list[Path]
 CHECKOV = REPO / ".venv-checkov" / "bin" / "checkov"
 
 
-def checkov_reports(folders: list[Path]) -> list[dict]:
-    """checkov's JSON report on each Terraform folder, in order (offline, no platform calls)."""
+def checkov_reports(folders: list[Path], framework: str = "terraform") -> list[dict]:
+    """checkov's JSON report on each folder, in order (offline, no platform calls)."""
     assert CHECKOV.exists(), f"{CHECKOV} is missing: `make test` installs it"
     args = [str(CHECKOV), *(arg for folder in folders for arg in ("-d", str(folder)))]
     result = subprocess.run(
-        [*args, "--framework", "terraform", "-o", "json", "--compact"],
+        [*args, "--framework", framework, "-o", "json", "--compact"],
         cwd=REPO,
         env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
         stdout=subprocess.PIPE,

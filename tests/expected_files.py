@@ -6,10 +6,12 @@ from __future__ import annotations
 COMMON = """
 .gitignore
 .pre-commit-config.yaml
+.secrets.baseline
 Makefile
 README.md
 pyproject.toml
 conf/project.yml
+conf/envs/ci.yml
 conf/envs/dev.yml
 conf/envs/local.yml
 conf/envs/prod.yml
@@ -29,6 +31,7 @@ src/{package}/gate.py
 src/{package}/jobs.py
 src/{package}/ingest.py
 src/{package}/pipeline.py
+src/{package}/remote_jobs.py
 src/{package}/scoring.py
 src/{package}/selection.py
 src/{package}/synthetic.py
@@ -50,6 +53,7 @@ src/{package}/features/snapshots.py
 src/{package}/features/socioeconomic.py
 src/{package}/features/utilisation.py
 src/{package}/tasks/__init__.py
+src/{package}/tasks/checks.py
 src/{package}/tasks/data.py
 src/{package}/tasks/model.py
 src/{package}/tasks/scoring.py
@@ -67,6 +71,8 @@ tests/unit/test_feature_store.py
 tests/unit/test_features.py
 tests/unit/test_gate.py
 tests/unit/test_jobs.py
+tests/unit/test_remote_jobs.py
+tools/secret_patterns.py
 tests/unit/test_lookup.py
 tests/unit/test_scoring.py
 tests/unit/test_selection.py
@@ -78,6 +84,7 @@ notebooks/deploy.py
 notebooks/features.py
 notebooks/infer.py
 notebooks/ingest.py
+notebooks/rollback.py
 notebooks/train.py
 notebooks/validate.py
 notebooks/validate_data.py
@@ -96,8 +103,23 @@ terraform/envs/prod/variables.tf
 """.split()
 
 CI_FILES = {
-    "azure_devops": [".azure-pipelines/ci.yml", "terraform/modules/ml_jobs/git_credential.tf"],
-    "github_actions": [".github/workflows/ci.yml"],
+    "azure_devops": [
+        ".azure-pipelines/ci.yml",
+        ".azure-pipelines/cd-staging.yml",
+        ".azure-pipelines/cd-prod.yml",
+        ".azure-pipelines/templates/check-jobs.yml",
+        ".azure-pipelines/templates/python.yml",
+        ".azure-pipelines/templates/terraform-install.yml",
+        ".azure-pipelines/templates/terraform.yml",
+        "terraform/modules/ml_jobs/git_credential.tf",
+    ],
+    "github_actions": [
+        ".github/actions/python/action.yml",
+        ".github/workflows/ci.yml",
+        ".github/workflows/cd-staging.yml",
+        ".github/workflows/cd-prod.yml",
+        ".github/workflows/deploy.yml",
+    ],
 }
 
 STATE_BACKEND = {"azure": "azurerm", "aws": "s3", "gcp": "gcs"}

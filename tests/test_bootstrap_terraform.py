@@ -252,6 +252,28 @@ def test_service_connections_use_workload_identity_federation() -> None:
         and check["verify_branch_protection"] is True
         for check in branch_checks.values()
     ), "each service connection must be limited to its environment's branch"
+    [check] = branch_checks.values()
+    assert "!contains(local.pull_request_envs, name)" in check["for_each"]
+
+
+def test_only_environments_that_take_pull_requests_are_open_to_pull_request_ci() -> None:
+    """Staging (by default) is usable by the ci pipeline; prod may never be."""
+    assert 'coalesce(env.pull_requests, name == "staging")' in locals_()["pull_request_envs"]
+    [variable] = [
+        v["environments"] for v in parsed()["variables.tf"]["variable"] if "environments" in v
+    ]
+    assert any(
+        'var.environments["prod"].pull_requests' in rule["condition"]
+        and "!= true" in rule["condition"]
+        for rule in variable["validation"]
+    ), "a validation must refuse pull_requests on prod"
+    ci = resources("azuredevops_pipeline_authorization")["ci"]
+    assert "tolist(local.pull_request_envs)" in ci["for_each"]
+    assert ci["pipeline_id"] == '${azuredevops_build_definition.model["${each.value.repo}/ci"].id}'
+    assert "azuredevops_serviceendpoint_azurerm.env" in ci["resource_id"]
+    assert "azuredevops_environment" not in ci["resource_id"], "ci never deploys"
+    policy = resources("github_repository_environment_deployment_policy")["env"]
+    assert "!contains(local.pull_request_envs, pair.env)" in policy["for_each"]
 
 
 def test_state_storage_is_versioned_private_and_entra_only() -> None:

@@ -119,12 +119,20 @@ def test_answers_land_where_they_belong(projects: list[Path], index: int) -> Non
     if a["cicd_platform"] == "azure_devops":
         ci = yaml.safe_load((project / ".azure-pipelines/ci.yml").read_text())
         assert ci["pr"]["branches"]["include"] == [a["default_branch"], a["release_branch"]]
-        assert ci["steps"][0]["inputs"]["versionSpec"] == a["python_version"]
+        python = yaml.safe_load((project / ".azure-pipelines/templates/python.yml").read_text())
+        assert python["steps"][0]["inputs"]["versionSpec"] == a["python_version"]
+        for env, branch in (("staging", a["default_branch"]), ("prod", a["release_branch"])):
+            cd = yaml.safe_load((project / f".azure-pipelines/cd-{env}.yml").read_text())
+            assert (cd["trigger"]["branches"]["include"], cd["pr"]) == ([branch], "none")
     else:
         ci = yaml.safe_load((project / ".github/workflows/ci.yml").read_text())
         assert ci[True]["pull_request"]["branches"] == [a["default_branch"], a["release_branch"]]
-        setup = next(s for s in ci["jobs"]["test"]["steps"] if "setup-python" in s.get("uses", ""))
+        action = yaml.safe_load((project / ".github/actions/python/action.yml").read_text())
+        setup = next(s for s in action["runs"]["steps"] if "setup-python" in s.get("uses", ""))
         assert setup["with"]["python-version"] == a["python_version"]
+        for env, branch in (("staging", a["default_branch"]), ("prod", a["release_branch"])):
+            cd = yaml.safe_load((project / f".github/workflows/cd-{env}.yml").read_text())
+            assert cd[True] == {"push": {"branches": [branch]}}
     pyproject = tomllib.loads((project / "pyproject.toml").read_text())
     assert pyproject["project"]["name"] == a["project_name"]
 

@@ -58,8 +58,20 @@ def test_placeholders_left_to_fill_are_listed() -> None:
             "staging_workspace_host": "https://adb-1.1.azuredatabricks.net",
             "prod_workspace_host": "",
             "notification_email": "team@example.com",
+            "cloud": "azure",
         }
     )
     assert len(todo) == 2
     assert todo[0].startswith("prod_workspace_host is empty")
     assert "notification_email" in todo[1]
+
+
+def test_a_cloud_other_than_azure_is_reminded_of_the_pipeline_sign_in() -> None:
+    answers = {
+        "staging_workspace_host": "https://dbc-1.cloud.databricks.com",
+        "prod_workspace_host": "https://dbc-2.cloud.databricks.com",
+        "notification_email": "team@hospital.org",
+    }
+    assert hook.still_to_fill(answers | {"cloud": "azure"}) == []
+    [todo] = hook.still_to_fill(answers | {"cloud": "aws"})
+    assert todo.startswith("cloud is aws: the pipelines sign in to Azure")

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import CHOICES, PROMPTS, REPO, run
 from cookiecutter.generate import generate_context
 from cookiecutter.prompt import prompt_for_config
@@ -91,3 +92,18 @@ def test_own_pipeline_matches_the_azure_schema() -> None:
         cwd=REPO,
     )
     assert result.returncode == 0, result.stdout
+
+
+def test_own_pipeline_matrix_names_valid_option_sets() -> None:
+    """Each matrix entry's TEMPLATE_E2E_OPTIONS is a set of real answers, and together the
+    entries put both CI platforms and every cloud through the end-to-end run."""
+    pipeline = yaml.safe_load((REPO / ".azure-pipelines" / "ci.yml").read_text())
+    entries = [e["TEMPLATE_E2E_OPTIONS"] for e in pipeline["strategy"]["matrix"].values()]
+    answers = [dict(p.split("=", 1) for p in e.split(",") if p) for e in entries]
+    for chosen in answers:
+        assert set(chosen) <= set(PROMPTS) and not any(k.startswith("_") for k in chosen)
+        for key, value in chosen.items():
+            assert key not in CHOICES or value in CHOICES[key], (key, value)
+    for prompt in ("cicd_platform", "cloud"):
+        assert {a.get(prompt, CHOICES[prompt][0]) for a in answers} == set(CHOICES[prompt])
+    assert "" in entries, "the default project keeps its end-to-end run"

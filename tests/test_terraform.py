@@ -40,6 +40,7 @@ TASK_ORDER = {
     "training": ["train", "validate", "deploy"],
     "inference": ["infer", "deliver"],
     "delivery": ["deliver"],
+    "rollback": ["rollback"],
 }
 WIDGET = re.compile(r'dbutils\.widgets\.\w+\(\s*"(\w+)"')
 SECRET_NAME = re.compile(r"token|secret|password", re.IGNORECASE)

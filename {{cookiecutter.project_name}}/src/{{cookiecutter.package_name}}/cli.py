@@ -1,4 +1,5 @@
-"""Command line: one pipeline step, `run` for all of them in order, `rollback`, or `ui`.
+"""Command line: one pipeline step, `run` for all of them in order, `rollback`, `verify`,
+or `ui`.
 
 python -m {{ cookiecutter.package_name }} <step> --env <env>
 """
@@ -23,9 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "step",
-        choices=[*pipeline.STEPS, "run", "rollback", "ui"],
+        choices=[*pipeline.STEPS, "run", *pipeline.OTHER_COMMANDS, "ui"],
         help="one step; 'run' for every step in order; 'rollback' to restore the previous "
-        "champion; 'ui' for the MLflow UI over the local store",
+        "champion; 'verify' to check what a run left; 'ui' for the MLflow UI over the local "
+        "store",
     )
     parser.add_argument(
         "--env", default="local", help="settings overlay conf/envs/<env>.yml (default: local)"
@@ -44,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen step(s). Exit codes: 0 done, 2 configuration, 3 data, 4 registry state,
-    5 challenger rejected with gate.fail_on_reject. Configuration is checked whole first."""
+    5 challenger rejected with gate.fail_on_reject, 6 verify found a problem. Configuration is
+    checked whole first."""
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.env, args.conf_dir)

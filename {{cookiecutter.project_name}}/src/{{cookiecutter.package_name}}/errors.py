@@ -36,3 +36,9 @@ class RejectedError(ProblemsError):
     """The gate rejected the challenger and ``gate.fail_on_reject`` asks for a failing exit."""
 
     exit_code, kind = 5, "challenger rejected"
+
+
+class CheckError(ProblemsError):
+    """A finished run did not leave what it must (a gated model, a champion, predictions)."""
+
+    exit_code, kind = 6, "check failed"

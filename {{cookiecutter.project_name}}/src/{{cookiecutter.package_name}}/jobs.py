@@ -10,8 +10,11 @@ from .config import load_settings
 from .errors import ConfigError
 
 # Task keys (and notebook names) are the step names with "_" for "-": job task keys and
-# notebook widgets read better that way.
-TASKS: dict[str, str] = {step.replace("-", "_"): step for step in pipeline.STEPS}
+# notebook widgets read better that way. `rollback` has a job of its own, run on demand.
+TASKS: dict[str, str] = {
+    **{step.replace("-", "_"): step for step in pipeline.STEPS},
+    "rollback": "rollback",
+}
 
 
 def run_task(task: str, env: str, conf_dir: str | Path, score_date: str = "") -> None:

@@ -9,7 +9,7 @@ from .config import Settings
 from .context import Platform
 from .errors import ConfigError
 from .selection import Cart, load_cart
-from .tasks import data, model, scoring
+from .tasks import checks, data, model, scoring
 from .training import hyperopt_space
 from .yamlfiles import suggest
 
@@ -23,7 +23,10 @@ STEPS: dict[str, Callable[[Platform], None]] = {
     "infer": scoring.infer,
     "deliver": scoring.deliver,
 }
-OTHER_COMMANDS: dict[str, Callable[[Platform], None]] = {"rollback": model.rollback}
+OTHER_COMMANDS: dict[str, Callable[[Platform], None]] = {
+    "rollback": model.rollback,
+    "verify": checks.verify,
+}
 
 
 def preflight(settings: Settings) -> Cart:

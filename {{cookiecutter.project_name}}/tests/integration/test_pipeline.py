@@ -163,6 +163,37 @@ def test_predictions_carry_lineage_one_row_per_eligible_member(spark, project, f
     assert day["scored_at"].notna().all()
 
 
+def test_verify_confirms_what_the_run_left(project, first_run) -> None:
+    _, conf = project
+    code, out = quietly("verify", "--env", "tiny", "--conf-dir", str(conf))
+    assert code == 0, out
+    assert "verified: " in out and "version 1: gate PROMOTE; @champion set;" in out
+
+
+def test_verify_lists_every_missing_result(project, tmp_path, capsys) -> None:
+    """An environment where nothing ran: no model, no champion, no predictions, exit 6."""
+    _, conf = project
+    add_env(
+        conf,
+        "empty",
+        {
+            **TINY,
+            "storage": {"warehouse_dir": str(tmp_path / "warehouse")},
+            "tracking": {
+                "tracking_uri": f"sqlite:///{tmp_path}/mlflow.db",
+                "registry_uri": f"sqlite:///{tmp_path}/mlflow.db",
+            },
+        },
+        base="tiny",
+    )
+    code, _ = quietly("verify", "--env", "empty", "--conf-dir", str(conf))
+    err = capsys.readouterr().err
+    assert code == 6, err
+    assert "check failed (2)" in err
+    assert "has no version: train registered nothing" in err
+    assert "predictions: the feature table has no snapshot yet" in err
+
+
 def test_the_worklist_is_delivered_as_table_csv_and_report(project, first_run) -> None:
     settings, _ = project
     csv = settings.delivery.csv_dir / f"{settings.project.name}_{SCORE_DATE}.csv"

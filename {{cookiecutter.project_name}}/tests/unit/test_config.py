@@ -18,7 +18,7 @@ from conftest import add_env
 
 def test_every_shipped_environment_loads(conf_dir: Path) -> None:
     envs = available_envs(conf_dir)
-    assert envs == ["dev", "local", "prod", "staging"]
+    assert envs == ["ci", "dev", "local", "prod", "staging"]
     for env in envs:
         assert load_settings(env, conf_dir).env == env
 

@@ -61,5 +61,14 @@ def tag_version(name: str, version: str, tags: dict[str, str]) -> None:
         client.set_model_version_tag(name, version, key, value)
 
 
+def versions(name: str) -> list[ModelVersion]:
+    """Every version of ``name``, newest first; none when the model is not registered."""
+    try:
+        found = _client().search_model_versions(f"name = '{name}'")
+    except MlflowException:
+        return []
+    return sorted(found, key=lambda version: int(version.version), reverse=True)
+
+
 def version_tags(name: str, version: str) -> dict[str, str]:
     return dict(_client().get_model_version(name, version).tags)

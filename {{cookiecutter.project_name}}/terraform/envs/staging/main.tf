@@ -41,3 +41,8 @@ output "jobs" {
   description = "Workspace URL of each job of the staging environment."
   value       = module.ml_jobs.job_urls
 }
+
+output "job_ids" {
+  description = "Id of each job of the staging environment (the deploy pipeline checks they exist)."
+  value       = module.ml_jobs.job_ids
+}

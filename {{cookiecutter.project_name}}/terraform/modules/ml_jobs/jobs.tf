@@ -39,6 +39,15 @@ locals {
         { key = "deliver", after = [], parameters = { env = var.environment, score_date = "" } },
       ]
     }
+    # No schedule: run it to put the previous champion back (the registry keeps it as
+    # @previous_champion), as the service principal, recorded like every alias move.
+    rollback = {
+      description = "Point the champion alias back at the previous champion."
+      schedule    = []
+      tasks = [
+        { key = "rollback", after = [], parameters = { env = var.environment } },
+      ]
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 output "job_ids" {
-  description = "Id of each job, by job name in the module (features, training, inference, delivery)."
+  description = "Id of each job, by job name in the module (features, training, inference, delivery, rollback)."
   value       = { for name, job in databricks_job.this : name => job.id }
 }
 

@@ -115,6 +115,7 @@ variable "num_workers" {
     training  = 2
     inference = 1
     delivery  = 1
+    rollback  = 1
   }
 }
 
@@ -170,6 +171,7 @@ variable "task_timeout_seconds" {
     deploy        = 900
     infer         = 3600
     deliver       = 1800
+    rollback      = 900
   }
 }
 
@@ -181,5 +183,6 @@ variable "job_timeout_seconds" {
     training  = 43200
     inference = 10800
     delivery  = 3600
+    rollback  = 1800
   }
 }

