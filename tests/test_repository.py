@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -107,3 +108,47 @@ def test_own_pipeline_matrix_names_valid_option_sets() -> None:
     for prompt in ("cicd_platform", "cloud"):
         assert {a.get(prompt, CHOICES[prompt][0]) for a in answers} == set(CHOICES[prompt])
     assert "" in entries, "the default project keeps its end-to-end run"
+
+
+def test_the_documentation_site_builds_strictly(tmp_path: Path) -> None:
+    """`mkdocs build --strict`: every page in the nav, no broken link or anchor, no warning."""
+    result = run(
+        [
+            str(Path(sys.executable).with_name("mkdocs")),
+            "build",
+            "--strict",
+            "-d",
+            str(tmp_path / "site"),
+        ],
+        cwd=REPO,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode == 0, result.stdout
+    for page in ("index", "prompts", "architecture", "ml-guide", "operations", "cicd"):
+        assert (tmp_path / "site" / page / "index.html").is_file() or page == "index"
+    assert (tmp_path / "site" / "index.html").is_file()
+
+
+def test_the_prompts_page_documents_every_prompt() -> None:
+    page = (REPO / "docs" / "prompts.md").read_text()
+    for prompt in (k for k in PROMPTS if not k.startswith("_")):
+        assert f"`{prompt}`" in page, prompt
+
+
+def test_a_broken_link_fails_the_documentation_build(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "docs", tmp_path / "docs")
+    shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    with (tmp_path / "docs" / "operations.md").open("a") as page:
+        page.write("\nSee [the runbook](runbook.md).\n")
+    result = run(
+        [
+            str(Path(sys.executable).with_name("mkdocs")),
+            "build",
+            "--strict",
+            "-d",
+            str(tmp_path / "site"),
+        ],
+        cwd=tmp_path,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    assert result.returncode != 0 and "runbook.md" in result.stdout
