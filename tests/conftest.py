@@ -100,19 +100,17 @@ def checkov_reports(folders: list[Path], framework: str = "terraform") -> list[d
     return reports
 
 
-def schema_errors(files: list[Path], schema: str) -> str:
-    """check-jsonschema's report on ``files`` ('' when every file is valid)."""
-    extra = ["--regex-variant", "nonunicode"] if schema == "vendor.azure-pipelines" else []
+def schema_errors(files: list[Path], schema: str | Path) -> str:
+    """check-jsonschema's report on ``files`` ('' when every file is valid) against a built-in
+    schema (its name) or a schema file (its path)."""
+    if isinstance(schema, Path):
+        chosen = ["--schemafile", str(schema)]
+    else:
+        chosen = ["--builtin-schema", schema]
+        if schema == "vendor.azure-pipelines":
+            chosen += ["--regex-variant", "nonunicode"]
     result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "check_jsonschema",
-            "--builtin-schema",
-            schema,
-            *extra,
-            *map(str, files),
-        ],
+        [sys.executable, "-m", "check_jsonschema", *chosen, *map(str, files)],
         capture_output=True,
         text=True,
         check=False,

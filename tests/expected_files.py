@@ -10,6 +10,15 @@ COMMON = """
 Makefile
 README.md
 pyproject.toml
+benchmarks/__init__.py
+benchmarks/__main__.py
+benchmarks/common.py
+benchmarks/incremental.py
+benchmarks/inference.py
+benchmarks/pipeline.py
+benchmarks/schema.json
+benchmarks/suite.py
+benchmarks/tuning.py
 conf/project.yml
 conf/envs/ci.yml
 conf/envs/dev.yml
@@ -63,6 +72,7 @@ tests/integration/test_estimators.py
 tests/integration/test_incremental.py
 tests/integration/test_local_platform.py
 tests/integration/test_pipeline.py
+tests/unit/test_benchmarks.py
 tests/unit/test_cli.py
 tests/unit/test_config.py
 tests/unit/test_config_errors.py

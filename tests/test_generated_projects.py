@@ -6,16 +6,18 @@ pyproject; the steps that need the cloud are listed below and skipped by name. T
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 import ci_steps
 import pytest
-from conftest import PROMPTS, Bake, clean_env, run, tail
+from conftest import PROMPTS, REPO, Bake, clean_env, run, schema_errors, tail
 
 # (job, step name) -> why it cannot run on this machine. Every other step runs or is checked.
 CLOUD_ONLY = {
@@ -347,6 +349,39 @@ def test_default_project_make_run_runs_the_local_pipeline(installed_default: Pat
     assert "PROMOTED" in result.stdout and "Where to look:" in result.stdout
     delivered = re.search(r"1,000 of [\d,]+ members delivered for \S+: (\S+\.csv)", result.stdout)
     assert delivered and Path(delivered.group(1)).is_file(), tail(result.stdout)
+
+
+def test_make_bench_runs_every_benchmark_at_the_tiny_size(
+    installed_default: Path, tmp_path: Path
+) -> None:
+    """Benchmarks are not timed tests: this checks that `make bench` runs them all (generation
+    timed from this template too) and writes one JSON file its schema accepts. No figure is
+    judged: at the tiny size they mean nothing."""
+    out = tmp_path / "bench.json"
+    cookiecutter = Path(sys.executable).parent / "cookiecutter"
+    bench_args = f"--template {REPO} --cookiecutter {cookiecutter}"
+    command = ["make", "bench", "SIZE=tiny", f"BENCH_OUT={out}", f"BENCH_ARGS={bench_args}"]
+    result = run(command, cwd=installed_default, env=clean_env())
+    assert result.returncode == 0, tail(result.stdout + result.stderr)
+    schema = installed_default / "benchmarks" / "schema.json"
+    assert schema_errors([out], schema) == ""
+    report = json.loads(out.read_text())
+    assert (report["size"], report["repeat"], report["targets_apply"]) == ("tiny", 3, False)
+    assert {k: v["name"] for k, v in report["results"].items()} == {
+        "P1": "pipeline",
+        "P2": "tuning",
+        "P3": "inference",
+        "P4": "incremental",
+        "P5": "suite",
+    }
+    p1, p3, p5 = (report["results"][k] for k in ("P1", "P3", "P5"))
+    assert p1["members"] == 3000 and set(p1["step_seconds"]) == set(PIPELINE_STEPS)
+    assert set(p3["rows_per_second"]) == {"ours", "spark_udf"}  # both paths scored every row
+    assert p5["generation_seconds"] is not None and p5["tests"].split()[1] == "passed"
+    # The schema is a real check: a figure from fewer than three runs is refused.
+    report["results"]["P1"]["wall_seconds"]["runs"] = [1.0, 2.0]
+    out.write_text(json.dumps(report))
+    assert "is too short" in schema_errors([out], schema)
 
 
 def test_another_option_set_passes_its_own_unit_suite(

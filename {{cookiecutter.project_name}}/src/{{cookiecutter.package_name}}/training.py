@@ -226,6 +226,12 @@ class Fitted:
     sizes: dict[str, int]
 
 
+def pandas_parts(data: DataFrame, columns: Columns) -> dict[str, pd.DataFrame]:
+    """The train, validation and holdout parts of ``data``, collected for a single-node model."""
+    frame = data.select("part", "label", *columns.all).toPandas()
+    return {p: frame[frame["part"] == p] for p in ("train", "validation", "holdout")}
+
+
 def _two_classes(label: np.ndarray) -> None:
     if len(np.unique(label)) < 2:
         raise DataError(
@@ -245,8 +251,7 @@ def train_model(
     columns = Columns.of(cart)
     trials = make_trials(estimator, settings.parallelism, spark)
     if ESTIMATORS[estimator].kind == "sklearn":
-        frame = data.select("part", "label", *columns.all).toPandas()
-        parts = {p: frame[frame["part"] == p] for p in ("train", "validation", "holdout")}
+        parts = pandas_parts(data, columns)
         tuned = tune(
             sklearn_objective(estimator, columns, parts["train"], parts["validation"], seed),
             space,

@@ -1,0 +1,223 @@
+"""What every benchmark shares: sizes, settings relocated to a bench folder, medians, targets,
+and a description of the machine."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+from {{ cookiecutter.package_name }}.config import Settings, load_settings
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+class BenchError(Exception):
+    """A benchmark could not run; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Size:
+    """How big each benchmark is. ``None`` keeps what the configuration says."""
+
+    members: int | None  # synthetic members (P1 and the data of P2-P4)
+    max_evals: int | None  # tuning trials of the pipeline run (P1)
+    floors: dict[str, float] | None  # gate floors; a tiny plan cannot meet the real ones
+    overhead_trials: int  # P2: trials timed against bare fits
+    parallel_trials: int  # P2: trials of the long objective, Trials and SparkTrials
+    long_trial_seconds: float  # P2: how long one trial of the long objective takes at least
+    inference_rows: int  # P3
+    new_events_fraction: float  # P4
+    suite_scope: str | None  # P5: `make test` limited to these tests (PYTEST_ADDOPTS), or all
+
+
+SIZES = {
+    # What the project is configured with (about 100,000 members, 20 trials by default).
+    "default": Size(None, None, None, 10, 6, 5.0, 1_000_000, 0.02, None),
+    # Checks that every benchmark runs and the JSON is whole; its figures mean nothing.
+    "tiny": Size(3_000, 2, {}, 3, 3, 0.3, 20_000, 0.02, "tests/unit/test_gate.py"),
+}
+
+
+def relocated(settings: Settings, folder: Path, size: Size) -> Settings:
+    """``settings`` writing everything under ``folder`` (tables, MLflow store, worklists), at
+    ``size``. Refuses anything but the local platform: the benchmarks measure this machine."""
+    where = f"conf/envs/{settings.env}.yml"
+    if settings.spark.master is None or settings.storage.catalog is not None:
+        raise BenchError(
+            f"{where}: the benchmarks run on this machine; use an environment with spark.master "
+            "set and storage.catalog null (ENV=local)"
+        )
+    if settings.features.store != "tables":
+        raise BenchError(f"{where}: features.store must be 'tables' for the benchmarks")
+    folder = folder.resolve()
+    store = f"sqlite:///{folder / 'mlflow.db'}"
+    update: dict[str, Any] = {
+        "storage": settings.storage.model_copy(update={"warehouse_dir": folder / "warehouse"}),
+        "tracking": settings.tracking.model_copy(
+            update={
+                "tracking_uri": store,
+                "registry_uri": store,
+                "artifact_location": (folder / "mlartifacts").as_uri(),
+            }
+        ),
+        "delivery": settings.delivery.model_copy(update={"csv_dir": folder / "delivery"}),
+    }
+    if size.members is not None and settings.ingest.synthetic is not None:
+        synthetic = settings.ingest.synthetic.model_copy(update={"members": size.members})
+        update["ingest"] = settings.ingest.model_copy(update={"synthetic": synthetic})
+    if size.max_evals is not None:
+        update["training"] = settings.training.model_copy(update={"max_evals": size.max_evals})
+    if size.floors is not None:
+        update["gate"] = settings.gate.model_copy(update={"floors": size.floors})
+    return settings.model_copy(update=update)
+
+
+def bench_settings(env: str, folder: Path, size: Size) -> Settings:
+    return relocated(load_settings(env, PROJECT / "conf"), folder, size)
+
+
+@dataclass
+class Context:
+    """One `make bench`: its size, where it writes, and the platform P2-P4 share."""
+
+    size_name: str
+    env: str
+    repeat: int
+    folder: Path  # .bench/<size>
+    template: Path | None = None  # the template, to time generation (P5)
+    cookiecutter: str | None = None
+
+    @property
+    def size(self) -> Size:
+        return SIZES[self.size_name]
+
+    @property
+    def pipeline_folder(self) -> Path:
+        """Where P1 runs; its last run is the data and the champion of P2-P4."""
+        return self.folder / "pipeline"
+
+    def settings(self, folder: Path) -> Settings:
+        return bench_settings(self.env, folder, self.size)
+
+    @cached_property
+    def platform(self):
+        """The local platform over the pipeline folder, run first if P1 did not."""
+        from {{ cookiecutter.package_name }}.context import Platform
+        from {{ cookiecutter.package_name }}.pipeline import preflight
+
+        from .pipeline import ensure_pipeline
+
+        ensure_pipeline(self)
+        settings = self.settings(self.pipeline_folder)
+        return Platform(settings, preflight(settings))
+
+
+def measured(values: list[float], digits: int = 3) -> dict[str, Any]:
+    """The median of ``values`` with every run, as the JSON holds them."""
+    return {
+        "median": round(statistics.median(values), digits),
+        "runs": [round(v, digits) for v in values],
+    }
+
+
+def target(metric: str, value: float, op: str, limit: float) -> dict[str, Any]:
+    """A target from the issue: ``metric`` ``op`` ``limit``, and whether ``value`` meets it."""
+    met = value <= limit if op == "<=" else value >= limit
+    return {"metric": metric, "op": op, "limit": limit, "value": round(value, 4), "met": met}
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    """Wall seconds of ``action()`` and what it returned."""
+    start = time.perf_counter()
+    result = action()
+    return time.perf_counter() - start, result
+
+
+def run_sampled(command: list[str], cwd: Path, log: Path, env: dict | None = None) -> tuple:
+    """Run ``command`` to its end: (wall seconds, peak of the summed RSS of it and every
+    process it starts, in bytes). Its output goes to ``log``; a failure raises with the tail."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env=env)
+        root, peak = psutil.Process(child.pid), 0
+        while child.poll() is None:
+            total = 0
+            try:
+                processes = [root, *root.children(recursive=True)]
+            except psutil.NoSuchProcess:
+                break
+            for process in processes:
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    total += process.memory_info().rss
+            peak = max(peak, total)
+            time.sleep(0.1)
+        child.wait()
+        seconds = time.perf_counter() - start
+    if child.returncode != 0:
+        tail = "".join(log.read_text().splitlines(keepends=True)[-30:])
+        raise BenchError(f"{' '.join(command)} exited {child.returncode} (log: {log}):\n{tail}")
+    return seconds, peak
+
+
+def _java_version() -> str:
+    try:
+        result = subprocess.run(["java", "-version"], capture_output=True, text=True, check=False)
+    except OSError:
+        return "not found"
+    lines = (result.stderr or result.stdout).splitlines()
+    return lines[0] if lines else "unknown"
+
+
+def _cpu_model() -> str:
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or platform.machine()
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    return {
+        "platform": platform.platform(),
+        "cpu": _cpu_model(),
+        "logical_cpus": os.cpu_count(),
+        "physical_cpus": psutil.cpu_count(logical=False),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "python": sys.version.split()[0],
+        "java": _java_version(),
+        "packages": {
+            name: _version(name)
+            for name in (
+                "pyspark",
+                "mlflow",
+                "hyperopt",
+                "scikit-learn",
+                "pandas",
+                "numpy",
+                "pyarrow",
+            )
+        },
+    }
