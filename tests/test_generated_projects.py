@@ -2,7 +2,8 @@
 TEMPLATE_E2E_OPTIONS, which the template's CI varies) runs its own pull-request pipeline here:
 every script step of its CI file, in order, from a fresh virtualenv installed from its own
 pyproject; the steps that need the cloud are listed below and skipped by name. Then its
-`make run`, a planted token against its secret scan, and another option set's unit suite."""
+`make run`, a planted token against its secret scan, its `make bench` at the tiny size, and
+another option set's unit suite."""
 
 from __future__ import annotations
 
