@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+from {{ cookiecutter.package_name }}.adapters.tracking import git_commit
 from {{ cookiecutter.package_name }}.errors import ProblemsError
 
 from . import incremental, inference, pipeline, suite, tuning
@@ -28,13 +28,6 @@ CASES = {  # P1..P5, in the order they run: the suite before this process starts
     "incremental": incremental.run_case,
 }
 LABELS = {"pipeline": "P1", "tuning": "P2", "inference": "P3", "incremental": "P4", "suite": "P5"}
-
-
-def _commit() -> str:
-    result = subprocess.run(
-        ["git", "rev-parse", "HEAD"], cwd=PROJECT, capture_output=True, text=True, check=False
-    )
-    return result.stdout.strip() if result.returncode == 0 else "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -102,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     report = {
         "schema_version": 1,
         "project": PROJECT.name,
-        "git_commit": _commit(),
+        "git_commit": git_commit(PROJECT),
         "size": args.size,
         "repeat": args.repeat,
         "targets_apply": args.size == "default",

@@ -85,8 +85,10 @@ def relocated(settings: Settings, folder: Path, size: Size) -> Settings:
     return settings.model_copy(update=update)
 
 
-def bench_settings(env: str, folder: Path, size: Size) -> Settings:
-    return relocated(load_settings(env, PROJECT / "conf"), folder, size)
+def bench_settings(
+    env: str, folder: Path, size: Size, conf_dir: Path = PROJECT / "conf"
+) -> Settings:
+    return relocated(load_settings(env, conf_dir), folder, size)
 
 
 @dataclass
@@ -112,17 +114,21 @@ class Context:
     def settings(self, folder: Path) -> Settings:
         return bench_settings(self.env, folder, self.size)
 
-    @cached_property
-    def platform(self):
-        """The local platform over the pipeline folder, run first if P1 did not."""
+    def platform_at(self, folder: Path):
+        """The local platform with everything under ``folder``, checked as a run checks it."""
         from {{ cookiecutter.package_name }}.context import Platform
         from {{ cookiecutter.package_name }}.pipeline import preflight
 
+        settings = self.settings(folder)
+        return Platform(settings, preflight(settings))
+
+    @cached_property
+    def platform(self):
+        """The local platform over the pipeline folder, run first if P1 did not."""
         from .pipeline import ensure_pipeline
 
         ensure_pipeline(self)
-        settings = self.settings(self.pipeline_folder)
-        return Platform(settings, preflight(settings))
+        return self.platform_at(self.pipeline_folder)
 
 
 def measured(values: list[float], digits: int = 3) -> dict[str, Any]:

@@ -31,16 +31,14 @@ def _cutoff(events, fraction: float):
 def run_case(ctx: Context) -> dict:
     from pyspark.sql import functions as F
 
-    from {{ cookiecutter.package_name }}.context import Platform
-    from {{ cookiecutter.package_name }}.pipeline import preflight
     from {{ cookiecutter.package_name }}.tasks.data import features
     from {{ cookiecutter.package_name }}.validation import fingerprint
 
     source = ctx.platform.tables  # the pipeline run's clean tables
     folder = ctx.folder / "incremental"
     shutil.rmtree(folder, ignore_errors=True)
-    settings = ctx.settings(folder)
-    p = Platform(settings, preflight(settings))
+    p = ctx.platform_at(folder)
+    settings = p.settings
     for name in ("members", "eligibility"):
         p.tables.write(source.read(name), name, source.metadata(name))
     events = source.read("events")

@@ -14,12 +14,12 @@ import statistics
 
 from .common import Context, measured, target, timed
 
-KEYS = ["member_id", "as_of_date"]
-
 
 def _input(ctx: Context, columns, rows: int) -> str:
     """The benchmark's input rows as Parquet, written once per bench folder."""
     from pyspark.sql import functions as F
+
+    from {{ cookiecutter.package_name }}.features import KEYS
 
     p = ctx.platform
     path = ctx.folder / "inference" / f"input-{rows}"
@@ -39,6 +39,7 @@ def run_case(ctx: Context) -> dict:
     from pyspark.sql import functions as F
 
     from {{ cookiecutter.package_name }}.adapters import registry
+    from {{ cookiecutter.package_name }}.features import KEYS
     from {{ cookiecutter.package_name }}.scoring import score
 
     p, rows = ctx.platform, ctx.size.inference_rows

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import __main__ as bench
-from benchmarks.common import SIZES, BenchError, measured, relocated, run_sampled, target
+from benchmarks.common import SIZES, BenchError, bench_settings, measured, run_sampled, target
 
 from conftest import add_env
 
@@ -22,7 +22,7 @@ def test_settings_are_moved_under_the_bench_folder(conf_dir: Path, tmp_path: Pat
 
     folder = tmp_path / "bench"
     configured = load_settings("local", conf_dir)
-    tiny = bench_settings_from(conf_dir, folder, "tiny")
+    tiny = bench_settings("local", folder, SIZES["tiny"], conf_dir)
     assert tiny.storage.warehouse_dir == folder.resolve() / "warehouse"
     assert tiny.tracking.tracking_uri == f"sqlite:///{folder.resolve() / 'mlflow.db'}"
     assert tiny.tracking.registry_uri == tiny.tracking.tracking_uri
@@ -30,27 +30,19 @@ def test_settings_are_moved_under_the_bench_folder(conf_dir: Path, tmp_path: Pat
     assert tiny.delivery.csv_dir == folder.resolve() / "delivery"
     assert (tiny.ingest.synthetic.members, tiny.training.max_evals) == (3_000, 2)
     assert tiny.gate.floors == {}
-    default = bench_settings_from(conf_dir, folder, "default")
+    default = bench_settings("local", folder, SIZES["default"], conf_dir)
     assert default.ingest.synthetic.members == configured.ingest.synthetic.members
     assert default.training.max_evals == configured.training.max_evals
     assert default.gate == configured.gate
     assert default.features == configured.features  # the same mappings, selection and table
 
 
-def bench_settings_from(conf_dir: Path, folder: Path, size: str):
-    from {{ cookiecutter.package_name }}.config import load_settings
-
-    return relocated(load_settings("local", conf_dir), folder, SIZES[size])
-
-
 def test_a_cloud_environment_is_refused_by_name(conf_dir: Path, tmp_path: Path) -> None:
-    from {{ cookiecutter.package_name }}.config import load_settings
-
     with pytest.raises(BenchError, match=r"conf/envs/staging\.yml: the benchmarks run on this"):
-        relocated(load_settings("staging", conf_dir), tmp_path, SIZES["tiny"])
+        bench_settings("staging", tmp_path, SIZES["tiny"], conf_dir)
     add_env(conf_dir, "uc", {"features": {"store": "databricks"}})
     with pytest.raises(BenchError, match=r"conf/envs/uc\.yml: features\.store must be 'tables'"):
-        relocated(load_settings("uc", conf_dir), tmp_path, SIZES["tiny"])
+        bench_settings("uc", tmp_path, SIZES["tiny"], conf_dir)
 
 
 @pytest.mark.parametrize(
