@@ -3,7 +3,7 @@ pipeline's path (`scoring.score`: the model shipped once in a mapInPandas functi
 `mlflow.pyfunc.spark_udf`, the path most templates use. Loading the model counts in both.
 
 The rows are the feature table's, repeated when the table is smaller than the benchmark, with
-the champion's input columns; both paths write (member_id, as_of_date, score) as Parquet.
+the champion's input columns; both paths write (key, as-of date, score) as Parquet.
 """
 
 from __future__ import annotations
@@ -19,12 +19,10 @@ def _input(ctx: Context, columns, rows: int) -> str:
     """The benchmark's input rows as Parquet, written once per bench folder."""
     from pyspark.sql import functions as F
 
-    from {{ cookiecutter.package_name }}.features import KEYS
-
     p = ctx.platform
     path = ctx.folder / "inference" / f"input-{rows}"
     if not (path / "_SUCCESS").is_file():
-        table = p.store.read().select(*KEYS, *columns.all)
+        table = p.store.read().select(*p.settings.entity.keys, *columns.all)
         have = table.count()
         copies = math.ceil(rows / have)
         if copies > 1:
@@ -39,19 +37,18 @@ def run_case(ctx: Context) -> dict:
     from pyspark.sql import functions as F
 
     from {{ cookiecutter.package_name }}.adapters import registry
-    from {{ cookiecutter.package_name }}.features import KEYS
     from {{ cookiecutter.package_name }}.scoring import score
 
     p, rows = ctx.platform, ctx.size.inference_rows
-    name = p.settings.registry.model_name
+    name, keys = p.settings.registry.model_name, p.settings.entity.keys
     p.connect_tracking()
-    champion = registry.load(name, "champion")
+    champion = registry.load(name, "champion", p.spark)
     source = _input(ctx, champion.columns, rows)
     out = ctx.folder / "inference"
 
     def ours() -> None:
-        model = registry.load(name, "champion")
-        scored = score(model, p.spark.read.parquet(source), KEYS)
+        model = registry.load(name, "champion", p.spark)
+        scored = score(model, p.spark.read.parquet(source), keys)
         scored.write.mode("overwrite").parquet(str(out / "ours"))
 
     def peers() -> None:
@@ -63,7 +60,7 @@ def run_case(ctx: Context) -> dict:
             F.col(c).cast("double").alias(c) if c in champion.columns.numeric else F.col(c)
             for c in champion.columns.all
         ]
-        scored = df.select(*KEYS, udf(F.struct(*inputs))[1].alias("score"))
+        scored = df.select(*keys, udf(F.struct(*inputs))[1].alias("score"))
         scored.write.mode("overwrite").parquet(str(out / "spark_udf"))
 
     paths = {"ours": ours}

@@ -25,11 +25,13 @@ LONG_ESTIMATOR = "hist_gradient_boosting"
 
 
 def _data(ctx: Context):
+    from {{ cookiecutter.package_name }}.tasks.model import training_rows
     from {{ cookiecutter.package_name }}.training import Columns, with_part
 
     p = ctx.platform
-    spine = p.tables.read("labels").select("member_id", "as_of_date", "label")
-    data = with_part(p.store.training_set(spine, list(p.cart.features)), p.settings.split)
+    spine = training_rows(p)
+    key = list(p.settings.entity.key)
+    data = with_part(p.store.training_set(spine, list(p.cart.features)), p.settings.split, key)
     return data, Columns.of(p.cart)
 
 

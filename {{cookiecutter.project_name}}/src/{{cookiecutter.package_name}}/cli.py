@@ -36,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--conf-dir", type=Path, default=Path("conf"), help="configuration folder (default: conf)"
     )
     parser.add_argument(
+        "--data-dir",
+        type=Path,
+        help="folder of data.yml and the feature files (default: the configuration folder)",
+    )
+    parser.add_argument(
         "--score-date",
         type=date.fromisoformat,
         help="score and deliver for this date (YYYY-MM-DD) instead of inference.score_date",
@@ -50,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     checked whole first."""
     args = build_parser().parse_args(argv)
     try:
-        settings = load_settings(args.env, args.conf_dir)
+        settings = load_settings(args.env, args.conf_dir, args.data_dir)
         if args.score_date:
             settings = settings.scoring_on(args.score_date)
         if args.step == "ui":

@@ -9,6 +9,7 @@ from .adapters.feature_store import DatabricksFeatureStore, FeatureStore, LocalF
 from .adapters.spark import get_spark
 from .adapters.tables import DatabricksTables, LocalTables, Tables
 from .config import Settings
+from .features.functions import AisleFunction, registered
 from .selection import Cart
 
 
@@ -24,6 +25,12 @@ class Platform:
         return get_spark(self.settings.spark, self.settings.storage, self.settings.project.name)
 
     @cached_property
+    def functions(self) -> dict[str, AisleFunction]:
+        """The registered feature functions (features/functions.py)."""
+        modules = self.settings.features.modules
+        return registered(modules, self.settings.source_of("features", "modules"))
+
+    @cached_property
     def tables(self) -> Tables:
         storage = self.settings.storage
         if storage.catalog is None:
@@ -32,14 +39,15 @@ class Platform:
 
     @cached_property
     def store(self) -> FeatureStore:
-        features = self.settings.features
+        features, entity = self.settings.features, self.settings.entity
+        where = (self.tables, features.table, list(entity.key), entity.as_of)
         if features.store == "databricks":
             from databricks.feature_engineering import FeatureEngineeringClient
 
             return DatabricksFeatureStore(
-                FeatureEngineeringClient(), self.tables, features.table, features.max_staleness_days
+                FeatureEngineeringClient(), *where, features.max_staleness_days
             )
-        return LocalFeatureStore(self.tables, features.table, features.max_staleness_days)
+        return LocalFeatureStore(*where, features.max_staleness_days)
 
     @cached_property
     def _experiment_id(self) -> str:

@@ -1,4 +1,4 @@
-"""The worklist for care management: the highest scores of a date, ranked, with a report."""
+"""The worklist: the highest scores of a date, ranked, with a report."""
 
 from __future__ import annotations
 
@@ -6,14 +6,15 @@ from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 
-def worklist(predictions: DataFrame, top_n: int | None, threshold: float | None) -> DataFrame:
+def worklist(
+    predictions: DataFrame, key: list[str], top_n: int | None, threshold: float | None
+) -> DataFrame:
     """Predictions ranked by score (1 = highest), cut at ``top_n`` rows or at ``threshold``.
 
-    Ties are broken by member_id, so the same predictions always give the same list.
+    Ties are broken by the entity ``key``, so the same predictions always give the same list.
     """
-    ranked = predictions.withColumn(
-        "rank", F.row_number().over(Window.orderBy(F.desc("score"), F.asc("member_id")))
-    )
+    order = Window.orderBy(F.desc("score"), *[F.asc(k) for k in key])
+    ranked = predictions.withColumn("rank", F.row_number().over(order))
     cut = F.col("rank") <= top_n if top_n is not None else F.col("score") >= threshold
     return ranked.where(cut)
 

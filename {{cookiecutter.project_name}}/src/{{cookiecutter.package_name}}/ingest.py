@@ -1,48 +1,36 @@
-"""Raw data in the pipeline's own column names: from the synthetic generator or from sources.
+"""Raw data in the pipeline's own column names, from the declared sources.
 
-The contract every source meets after renaming is ``SCHEMAS``; validation checks it.
+A source is read as it is (see ``adapters.tables.read_source``) and its columns are renamed as
+its declaration says; types are checked later, by validation. The synthetic health plan is a
+source format of its own, for running everything with no real data.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from .config import SourceTable, SyntheticSource
+from .config import SourceSpec, SyntheticSource
 from .synthetic import generate
 
-SCHEMAS: dict[str, dict[str, str]] = {
-    "members": {
-        "member_id": "string",
-        "birth_date": "date",
-        "sex": "string",
-        "plan_type": "string",
-        "deprivation_index": "double",
-        "rural": "boolean",
-    },
-    "eligibility": {"member_id": "string", "start_date": "date", "end_date": "date"},
-    "events": {
-        "member_id": "string",
-        "event_date": "date",
-        "event_type": "string",
-        "code": "string",
-    },
-    "labels": {"member_id": "string", "as_of_date": "date", "label": "int"},
-}
 
-
-def to_our_names(df: DataFrame, spec: SourceTable) -> DataFrame:
-    """The source's columns renamed to ours, as ``columns`` maps them; others kept as they are."""
-    for ours, theirs in spec.columns.items():
-        if theirs in df.columns and ours != theirs:
+def to_our_names(df: DataFrame, spec: SourceSpec) -> DataFrame:
+    """The source's columns renamed to ours, as ``columns.<ours>.from`` says; others unchanged."""
+    for ours in spec.columns:
+        theirs = spec.their_name(ours)
+        if theirs != ours and theirs in df.columns:
             df = df.withColumnRenamed(theirs, ours)
     return df
 
 
 def synthetic_tables(spark: SparkSession, spec: SyntheticSource) -> dict[str, DataFrame]:
-    """The synthetic health plan as Spark DataFrames with the contract's types."""
+    """The synthetic health plan's tables as Spark DataFrames, by table name."""
     tables = {}
     for name, frame in generate(spec).items():
+        dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
         df = spark.createDataFrame(frame)
-        tables[name] = df.select(*[F.col(c).cast(t).alias(c) for c, t in SCHEMAS[name].items()])
+        tables[name] = df.select(
+            *[F.col(c).cast("date").alias(c) if c in dates else F.col(c) for c in df.columns]
+        )
     return tables

@@ -5,10 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from .adapters import tracking
 from .config import Settings
+from .consistency import mapping_problems
 from .context import Platform
 from .errors import ConfigError
+from .features.functions import registered
 from .selection import Cart, load_cart
+from .synthetic import TABLES as SYNTHETIC_TABLES
 from .tasks import checks, data, model, scoring
 from .training import hyperopt_space
 from .yamlfiles import suggest
@@ -29,16 +33,43 @@ OTHER_COMMANDS: dict[str, Callable[[Platform], None]] = {
 }
 
 
+def _git_problems(settings: Settings) -> list[str]:
+    """A tree with uncommitted changes, where the settings ask for committed code only."""
+    if not settings.tracking.require_clean_git:
+        return []
+    changes = tracking.git_changes(settings.root)
+    if not changes:  # clean, or git cannot tell (then the commit is recorded as unknown)
+        return []
+    where = settings.source_of("tracking", "require_clean_git")
+    shown = ", ".join(changes[:5]) + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")
+    return [
+        f"{where}: tracking.require_clean_git: the working tree has uncommitted changes "
+        f"({shown}): {settings.env} runs committed code only; commit or stash them"
+    ]
+
+
 def preflight(settings: Settings) -> Cart:
-    """Everything that can be checked without Spark, checked before any step runs."""
+    """Everything that can be checked without Spark, checked before any step runs: the feature
+    files, every name they and the settings use, the search space, the code's git state."""
     cart = load_cart(settings)
+    functions = registered(settings.features.modules, settings.source_of("features", "modules"))
+    problems = mapping_problems(settings, cart.mappings, functions, cart.mappings_file)
     hyperopt_space(settings.training.search_spaces[settings.training.estimator])
-    problems = [
+    problems += [
         f"{settings.source_of('delivery', 'extra_columns')}: delivery.extra_columns[{i}]: "
         f"unknown feature {name!r}" + suggest(name, list(cart.available))
         for i, name in enumerate(settings.delivery.extra_columns)
         if name not in cart.available
     ]
+    for name, spec in settings.sources.items():
+        table = spec.table or name
+        if spec.format == "synthetic" and table not in SYNTHETIC_TABLES:
+            key = "table" if spec.table else "format"
+            problems.append(
+                f"{settings.source_of('sources', name)}: sources.{name}.{key}: the synthetic "
+                f"health plan has no table {table!r}" + suggest(table, list(SYNTHETIC_TABLES))
+            )
+    problems += _git_problems(settings)
     if problems:
         raise ConfigError(problems)
     return cart

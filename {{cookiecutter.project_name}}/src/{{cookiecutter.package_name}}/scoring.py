@@ -6,12 +6,13 @@ Spark ML pipelines score natively (``transform``); single-node models score in a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pyspark.sql import DataFrame
 from pyspark.sql import types as T
 
+from .features.definitions import model_definitions
 from .training import Columns, model_frame
 
 _NUMERIC = (
@@ -36,6 +37,12 @@ class LoadedModel:
     model: Any
     columns: Columns
     uri: str
+    definitions: str | None = None  # fingerprint of its feature groups' definitions
+    groups: list[str] = field(default_factory=list)  # the feature groups it was trained on
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} version {self.version}"
 
 
 def columns_of(signature_inputs: list[tuple[str, str]]) -> Columns:
@@ -64,6 +71,20 @@ def feature_problems(model: LoadedModel, table: T.StructType, where: str) -> lis
                 f"with it as {then}"
             )
     return problems
+
+
+def definition_problems(model: LoadedModel, table_definitions: dict[str, str]) -> list[str]:
+    """What stops ``model`` from scoring today's feature table although every column is there:
+    its groups were defined otherwise when it was trained (a window, a filter, a function's
+    code). A version that recorded no definitions is not checked."""
+    if model.definitions is None:
+        return []
+    if model_definitions(table_definitions, model.groups) == model.definitions:
+        return []
+    return [
+        f"{model.label} was trained on other definitions of its feature groups "
+        f"({', '.join(model.groups)}) than the feature table holds"
+    ]
 
 
 def score(model: LoadedModel, df: DataFrame, keep: list[str]) -> DataFrame:

@@ -4,29 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import field_validator
 
 from .config import Settings
-from .yamlfiles import ConfigError, Strict, load_model, show, suggest
-
-FeatureType = Literal["integer", "double", "string", "boolean", "date"]
-
-
-class Feature(Strict):
-    type: FeatureType
-    description: str = Field(min_length=1)
-
-
-class FeatureGroup(Strict):
-    description: str = Field(min_length=1)
-    features: dict[str, Feature] = Field(min_length=1)
-
-
-class FeatureMappings(Strict):
-    key_group: str
-    groups: dict[str, FeatureGroup] = Field(min_length=1)
+from .mappings import FeatureMappings
+from .yamlfiles import ConfigError, Strict, load_model, load_yaml, show, suggest, validate
 
 
 class FeatureSelection(Strict):
@@ -47,38 +30,52 @@ class FeatureSelection(Strict):
 
 @dataclass(frozen=True)
 class Cart:
-    """The resolved selection: key columns, then the model's features, in mapping order."""
+    """The resolved selection: key columns, then the model's features, in mapping order, with
+    the mappings it was picked from."""
 
     keys: tuple[str, ...]
     features: tuple[str, ...]
-    types: dict[str, str]
+    types: dict[str, str]  # feature -> its declared type
     groups: dict[str, str]  # feature -> its group
-    available: tuple[str, ...] = ()  # every feature the mappings define, selected or not
+    mappings: FeatureMappings
+    mappings_file: str = "feature_mappings.yml"
+
+    @property
+    def available(self) -> tuple[str, ...]:
+        """Every feature the mappings define, selected or not."""
+        return tuple(self.mappings.group_of())
+
+    @property
+    def selected_groups(self) -> list[str]:
+        """The groups the cart takes at least one feature from, in mapping order."""
+        return [g for g in self.mappings.groups if g in set(self.groups.values())]
 
     def as_dict(self) -> dict:
         """A plain description, for logging next to a model."""
         return {
             "keys": list(self.keys),
+            "groups": self.selected_groups,
             "features": [
                 {"name": f, "type": self.types[f], "group": self.groups[f]} for f in self.features
             ],
         }
 
 
-def _mapping_problems(mappings: FeatureMappings, source: str) -> list[str]:
+def _mapping_problems(mappings: FeatureMappings, keys: tuple[str, ...], source: str) -> list[str]:
     problems = []
-    if mappings.key_group not in mappings.groups:
-        problems.append(
-            f"{source}: key_group: unknown group {mappings.key_group!r}"
-            + suggest(mappings.key_group, list(mappings.groups))
-        )
     home: dict[str, str] = {}
     for group, spec in mappings.groups.items():
         for feature in spec.features:
+            where = f"{source}: groups.{group}.features.{feature}"
+            if feature in keys:
+                problems.append(
+                    f"{where}: {feature!r} is a key column of every row (entity.key, "
+                    "entity.as_of); a feature needs a name of its own"
+                )
             if feature in home:
                 problems.append(
-                    f"{source}: groups.{group}.features.{feature}: {feature!r} is also in group "
-                    f"{home[feature]!r}; a feature belongs to exactly one group"
+                    f"{where}: {feature!r} is also in group {home[feature]!r}; a feature "
+                    "belongs to exactly one group"
                 )
             home.setdefault(feature, group)
     return problems
@@ -87,27 +84,24 @@ def _mapping_problems(mappings: FeatureMappings, source: str) -> list[str]:
 def resolve(
     mappings: FeatureMappings,
     selection: FeatureSelection,
+    keys: tuple[str, ...],
     mappings_file: str = "feature_mappings.yml",
     selection_file: str = "feature_selection_config.yml",
 ) -> Cart:
-    """The cart ``selection`` picks from ``mappings``, or a ConfigError naming every problem."""
-    problems = _mapping_problems(mappings, mappings_file)
+    """The cart ``selection`` picks from ``mappings``, or a ConfigError naming every problem.
+
+    ``keys`` are the row key of the feature table (the entity key and the as-of column)."""
+    problems = _mapping_problems(mappings, keys, mappings_file)
     if problems:
         raise ConfigError(problems)
     groups = list(mappings.groups)
-    home = {f: g for g, spec in mappings.groups.items() for f in spec.features}
-    keys = tuple(mappings.groups[mappings.key_group].features)
+    home = mappings.group_of()
 
     def check(key: str, names: list[str], known: list[str], kind: str) -> None:
         for i, name in enumerate(names):
             if name not in known:
                 problems.append(
                     f"{selection_file}: {key}[{i}]: unknown {kind} {name!r}" + suggest(name, known)
-                )
-            elif key.startswith("exclude") and (name == mappings.key_group or name in keys):
-                problems.append(
-                    f"{selection_file}: {key}[{i}]: {name!r} holds the keys, which every "
-                    "selection keeps; remove it"
                 )
 
     taken = groups if selection.include_groups is None else selection.include_groups
@@ -129,10 +123,9 @@ def resolve(
     chosen = {g for g in taken if g not in selection.exclude_groups}
     wanted = {f for f, g in home.items() if g in chosen} | set(selection.include_features)
     wanted -= set(selection.exclude_features)
-    features = tuple(f for f in home if f in wanted and f not in keys)
+    features = tuple(f for f in home if f in wanted)
     for feature in features:
-        spec = mappings.groups[home[feature]].features[feature]
-        if spec.type == "date":
+        if mappings.feature(feature).type == "date":
             problems.append(
                 f"{selection_file}: selects {feature!r} (group {home[feature]!r}), a date: models "
                 "take numbers, booleans and strings; derive a number from it or exclude it"
@@ -142,26 +135,65 @@ def resolve(
     if not features:
         raise ConfigError(
             [
-                f"{selection_file}: the selection keeps no feature besides the keys; include at "
-                "least one group or feature"
+                f"{selection_file}: the selection keeps no feature; include at least one group "
+                "or feature"
             ]
         )
     return Cart(
         keys=keys,
         features=features,
-        types={f: mappings.groups[home[f]].features[f].type for f in (*keys, *features)},
-        groups={f: home[f] for f in (*keys, *features)},
-        available=tuple(home),
+        types={f: mappings.feature(f).type for f in features},
+        groups={f: home[f] for f in features},
+        mappings=mappings,
+        mappings_file=mappings_file,
     )
+
+
+def _listed_features(data: object, settings: Settings, where: str) -> object:
+    """Groups whose ``features`` is a list of a ``columns`` source's columns, written out:
+    each takes the column's declared type and description."""
+    groups = data.get("groups") if isinstance(data, dict) else None
+    if not isinstance(groups, dict):
+        return data
+    problems = []
+    for name, group in groups.items():
+        if not isinstance(group, dict) or not isinstance(group.get("features"), list):
+            continue
+        source = settings.sources.get(group.get("columns"))
+        if source is None:
+            problems.append(
+                f"{where}: groups.{name}.features: a list of names is for a group of "
+                "`columns: <source>`, whose declared columns give each its type; write the "
+                "others as name: {type: ..., description: ...}"
+            )
+            continue
+        features = {}
+        for i, column in enumerate(group["features"]):
+            declared = source.columns.get(column) if isinstance(column, str) else None
+            if declared is None:
+                problems.append(
+                    f"{where}: groups.{name}.features[{i}]: source {group['columns']!r} declares "
+                    f"no column {column!r}" + suggest(str(column), list(source.columns))
+                )
+                continue
+            description = declared.description or f"{column} of source {group['columns']}"
+            features[column] = {"type": declared.type, "description": description}
+        group["features"] = features
+    if problems:
+        raise ConfigError(problems)
+    return data
 
 
 def load_cart(settings: Settings) -> Cart:
     """Read both feature files named in the settings and resolve the cart."""
     mappings_path: Path = settings.features.mappings
     selection_path: Path = settings.features.selection
+    where = show(mappings_path)
+    raw = _listed_features(load_yaml(mappings_path), settings, where)
     return resolve(
-        load_model(FeatureMappings, mappings_path),
+        validate(FeatureMappings, raw, {(): where}),
         load_model(FeatureSelection, selection_path),
+        tuple(settings.entity.keys),
         mappings_file=show(mappings_path),
         selection_file=show(selection_path),
     )

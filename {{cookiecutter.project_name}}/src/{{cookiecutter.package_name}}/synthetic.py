@@ -27,6 +27,7 @@ CONDITIONS = (
     ("DEPR", -2.2, 0.0, 0.25),
     ("ASTHMA", -2.9, -0.01, 0.2),
 )
+TABLES = ("members", "eligibility", "events", "labels")  # what `generate` returns
 DRUG_CLASSES = np.array(["ACE", "BETA_BLOCKER", "STATIN", "METFORMIN", "INHALER", "SSRI"])
 
 

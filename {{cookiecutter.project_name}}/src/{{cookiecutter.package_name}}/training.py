@@ -23,7 +23,7 @@ from .errors import DataError
 from .estimators import ESTIMATORS, build_sklearn, build_spark, typed
 from .selection import Cart
 
-NUMERIC_TYPES = ("integer", "double", "boolean")
+NUMERIC_TYPES = ("integer", "long", "double", "boolean")
 
 
 @dataclass(frozen=True)
@@ -45,13 +45,13 @@ class Columns:
         return [*self.numeric, *self.categorical]
 
 
-def with_part(df: DataFrame, split: SplitSettings) -> DataFrame:
-    """``df`` with a ``part`` column: holdout, validation or train, by a hash of the member.
+def with_part(df: DataFrame, split: SplitSettings, key: list[str]) -> DataFrame:
+    """``df`` with a ``part`` column: holdout, validation or train, by a hash of the entity key.
 
-    A member stays in the same part on every run (until ``salt`` changes), so a champion and a
-    challenger are always compared on members neither was trained on.
+    An entity stays in the same part on every run (until ``salt`` changes), so a champion and a
+    challenger are always compared on entities neither was trained on.
     """
-    bucket = F.pmod(F.xxhash64("member_id", F.lit(split.salt)), F.lit(10_000)) / 10_000
+    bucket = F.pmod(F.xxhash64(*key, F.lit(split.salt)), F.lit(10_000)) / 10_000
     holdout, validation = split.holdout_fraction, split.holdout_fraction + split.validation_fraction
     part = (
         F.when(bucket < holdout, "holdout")

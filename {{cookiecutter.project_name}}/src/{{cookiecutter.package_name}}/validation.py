@@ -1,180 +1,229 @@
-"""Data checks before anything is built: schema, types, keys, dates, labels, eligibility.
+"""Data checks before anything is built, driven by the sources' declarations.
 
-`validate` turns raw tables into clean ones (typed, and with rows outside the member's
-eligibility dropped and counted) or raises a DataError naming each table and column at fault.
+`validate` turns raw tables into clean ones (declared columns only, typed; rows dated outside
+the population dropped and counted where a source asks for it) or raises a DataError naming
+each source and column at fault. Columns a source has but does not declare are reported.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from .config import Settings, SourceSpec, source_keys
 from .errors import DataError
-from .ingest import SCHEMAS
 
-KEYS = {  # columns that may not be empty, per table
-    "members": ["member_id"],
-    "eligibility": ["member_id", "start_date", "end_date"],
-    "events": ["member_id", "event_date", "event_type"],
-    "labels": ["member_id", "as_of_date", "label"],
+SPARK_TYPES = {
+    "string": "string",
+    "integer": "int",
+    "long": "bigint",
+    "double": "double",
+    "boolean": "boolean",
+    "date": "date",
 }
-UNIQUE = {"members": ["member_id"], "labels": ["member_id", "as_of_date"]}
-DATED = {"events": "event_date", "labels": "as_of_date"}  # must not lie in the future
 
 
 @dataclass(frozen=True)
 class Validated:
-    tables: dict[str, DataFrame]  # clean tables, typed
-    counts: dict[str, int]  # "<table>.rows", "<table>.outside_eligibility", ...
+    tables: dict[str, DataFrame]  # clean tables: declared columns, typed
+    counts: dict[str, int]  # "<source>.rows", "<source>.outside_population", ...
+    warnings: list[str]  # one line each: undeclared columns, left out
 
 
-def _schema_problems(name: str, df: DataFrame, where: str, mapped: dict[str, str]) -> list[str]:
+def _raw(column: str) -> str:
+    return f"__raw_{column}"
+
+
+def _typed(spec: SourceSpec, df: DataFrame) -> DataFrame:
+    """Every declared column cast to its type (null where the value does not convert), with
+    the value as it was beside it, for the checks to count and show."""
+    return df.select(
+        *[
+            F.expr(f"try_cast(`{c}` AS {SPARK_TYPES[col.type]})").alias(c)
+            for c, col in spec.columns.items()
+        ],
+        *[F.col(f"`{c}`").alias(_raw(c)) for c in spec.columns],
+    )
+
+
+@dataclass(frozen=True)
+class _Check:
+    condition: F.Column  # true on a bad row
+    says: Callable[[int, str], str]  # (rows, an example value) -> the problem, in words
+    example: F.Column | None = None
+
+
+def _checks(name: str, settings: Settings, today: date) -> list[_Check]:
+    """The row checks of one source: types, empty values, dates, labels, spans."""
+    spec = settings.sources[name]
+    checks = [
+        _Check(
+            F.col(_raw(c)).isNotNull() & F.col(c).isNull(),
+            lambda n, e, c=c, kind=col.type: f"column {c!r}: {n} values are not {kind} (e.g. {e})",
+            F.col(_raw(c)).cast("string"),
+        )
+        for c, col in spec.columns.items()
+    ]
+    label = settings.label
+    not_empty = [*source_keys(settings, name), *([spec.time] if spec.time else []), *spec.required]
+    if name == label.source:
+        not_empty.append(label.column)
+    checks += [
+        _Check(F.col(_raw(c)).isNull(), lambda n, e, c=c: f"column {c!r}: {n} rows have no value")
+        for c in dict.fromkeys(not_empty)
+    ]
+    if spec.time is not None:
+        checks.append(
+            _Check(
+                F.col(spec.time) > F.lit(today),
+                lambda n, e: f"column {spec.time!r}: {n} rows are dated after {today} (e.g. {e})",
+                F.col(spec.time).cast("string"),
+            )
+        )
+    if name == label.source:
+        value = F.col(label.column).cast("int")
+        checks.append(
+            _Check(
+                F.col(label.column).isNotNull() & ~value.isin(0, 1),
+                lambda n, e: f"column {label.column!r}: {n} labels are neither 0 nor 1 (e.g. {e})",
+                F.col(_raw(label.column)).cast("string"),
+            )
+        )
+    population = settings.population
+    if name == population.source and population.spans:
+        start, end = population.start, population.end
+        checks.append(
+            _Check(
+                F.col(start) > F.col(end),
+                lambda n, e: f"{n} spans end ({end}) before they start ({start})",
+            )
+        )
+    return checks
+
+
+def _content_problems(typed: DataFrame, checks: list[_Check], where: str) -> list[str]:
+    """Every check counted (and an example taken) in one Spark job."""
+    row = typed.agg(
+        *[F.sum(F.when(c.condition, 1).otherwise(0)).alias(f"n{i}") for i, c in enumerate(checks)],
+        *[
+            F.first(F.when(c.condition, c.example), ignorenulls=True).alias(f"e{i}")
+            for i, c in enumerate(checks)
+            if c.example is not None
+        ],
+    ).collect()[0]
+    found = row.asDict()
+    return [
+        f"{where}: " + c.says(found[f"n{i}"], repr(found.get(f"e{i}")))
+        for i, c in enumerate(checks)
+        if found[f"n{i}"]
+    ]
+
+
+def _duplicate_problems(df: DataFrame, keys: list[str], where: str) -> list[str]:
+    dupes = df.groupBy(*keys).count().where("count > 1")
+    found = dupes.agg(F.count("*").alias("n"), F.first(F.struct(*keys)).alias("example"))
+    row = found.collect()[0]
+    if not row["n"]:
+        return []
+    example = ", ".join(f"{k}={row['example'][k]}" for k in keys)
+    return [f"{where}: {row['n']} keys ({', '.join(keys)}) appear more than once (e.g. {example})"]
+
+
+def within_population(
+    df: DataFrame, spans: DataFrame, keys: list[str], column: str, start: str, end: str
+) -> DataFrame:
+    """Rows whose date ``column`` falls inside one of the entity's spans [start, end]."""
+    dated = df.select(*keys, column).distinct()
+    inside = (
+        dated.join(spans.select(*keys, start, end), keys)
+        .where(F.col(column).between(F.col(start), F.col(end)))
+        .select(*keys, column)
+        .distinct()
+    )
+    return df.join(inside, [*keys, column], "left_semi")
+
+
+def _schema_problems(spec: SourceSpec, df: DataFrame, where: str) -> list[str]:
     problems = []
-    for column in SCHEMAS[name]:
+    for column in spec.columns:
         if column not in df.columns:
-            source = mapped.get(column, column)
-            hint = f" (mapped from {source!r})" if source != column else ""
+            theirs = spec.their_name(column)
+            hint = f" (declared as from: {theirs!r})" if theirs != column else ""
             problems.append(
                 f"{where}: missing column {column!r}{hint}; it has: {', '.join(df.columns)}"
             )
     return problems
 
 
-def _typed(name: str, df: DataFrame) -> DataFrame:
-    return df.select(
-        *[F.expr(f"try_cast(`{c}` AS {t})").alias(c) for c, t in SCHEMAS[name].items()],
-        *[F.col(f"`{c}`").alias(f"__raw_{c}") for c in SCHEMAS[name]],
-    )
-
-
-def _content_problems(name: str, typed: DataFrame, where: str, today: date) -> list[str]:
-    """Type, empty-key, future-date and label problems of one table, in one Spark job."""
-    checks = {}
-    for column, kind in SCHEMAS[name].items():
-        bad = F.col(f"__raw_{column}").isNotNull() & F.col(column).isNull()
-        checks[f"type:{column}:{kind}"] = bad
-    for column in KEYS[name]:
-        checks[f"empty:{column}"] = F.col(f"__raw_{column}").isNull()
-    if name in DATED:
-        checks[f"future:{DATED[name]}"] = F.col(DATED[name]) > F.lit(today)
-    if name == "labels":
-        checks["label"] = F.col("label").isNotNull() & ~F.col("label").isin(0, 1)
-    if name == "eligibility":
-        checks["span"] = F.col("start_date") > F.col("end_date")
-    row = (
-        typed.agg(
-            *[F.sum(F.when(c, 1).otherwise(0)).alias(k) for k, c in checks.items()],
-            *[
-                F.first(F.when(checks[k], F.col(f"__raw_{k.split(':')[1]}")), ignorenulls=True)
-                .cast("string")
-                .alias(f"example:{k}")
-                for k in checks
-                if k.startswith(("type:", "future:"))
-            ],
-        )
-        .collect()[0]
-        .asDict()
-    )
-    problems = []
-    for key in checks:
-        count = row[key] or 0
-        if not count:
-            continue
-        kind, _, rest = key.partition(":")
-        column, _, expected = rest.partition(":")
-        example = row.get(f"example:{key}")
-        if kind == "type":
-            problems.append(
-                f"{where}: column {column!r}: {count} values are not {expected} (e.g. {example!r})"
-            )
-        elif kind == "empty":
-            problems.append(f"{where}: column {column!r}: {count} rows have no value")
-        elif kind == "future":
-            problems.append(
-                f"{where}: column {column!r}: {count} rows are dated after {today} (e.g. {example})"
-            )
-        elif kind == "label":
-            problems.append(f"{where}: column 'label': {count} values are neither 0 nor 1")
-        else:
-            problems.append(f"{where}: {count} eligibility spans end before they start")
-    return problems
-
-
-def _duplicate_problems(name: str, df: DataFrame, where: str) -> list[str]:
-    if name not in UNIQUE:
-        return []
-    keys = UNIQUE[name]
-    dupes = df.groupBy(*keys).count().where("count > 1")
-    found = dupes.agg(F.count("*").alias("n"), F.first(F.struct(*keys)).alias("example")).collect()[
-        0
-    ]
-    if not found["n"]:
-        return []
-    example = ", ".join(f"{k}={found['example'][k]}" for k in keys)
-    return [
-        f"{where}: {found['n']} keys ({', '.join(keys)}) appear more than once (e.g. {example})"
-    ]
-
-
-def _within_eligibility(df: DataFrame, spans: DataFrame, date_column: str) -> DataFrame:
-    """Rows whose date falls inside one of the member's eligibility spans."""
-    inside = (
-        df.select("member_id", date_column)
-        .distinct()
-        .join(spans, "member_id")
-        .where(F.col(date_column).between(F.col("start_date"), F.col("end_date")))
-        .select("member_id", date_column)
-        .distinct()
-    )
-    return df.join(inside, ["member_id", date_column], "left_semi")
-
-
 def validate(
-    raw: dict[str, DataFrame],
-    sources: dict[str, str],
-    mapped: dict[str, dict[str, str]],
-    today: date,
-    max_dropped_fraction: float,
+    raw: dict[str, DataFrame], origins: dict[str, str], settings: Settings, today: date
 ) -> Validated:
     """Clean, typed tables from raw ones, or a DataError listing every problem found.
 
-    ``sources`` names where each table came from (for messages); ``mapped`` holds the column
-    mappings of configured sources, so that a missing column names the source's own name.
+    ``origins`` says where each source came from, for the messages.
     """
     problems: list[str] = []
+    warnings: list[str] = []
     typed: dict[str, DataFrame] = {}
     for name, df in raw.items():
-        where = f"{sources[name]} ({name})"
-        missing = _schema_problems(name, df, where, mapped.get(name, {}))
+        spec, where = settings.sources[name], f"{origins[name]} (source {name})"
+        missing = _schema_problems(spec, df, where)
+        undeclared = [c for c in df.columns if c not in spec.columns]
+        if undeclared:
+            line = (
+                f"{where}: {len(undeclared)} column(s) not declared in sources.{name}.columns, "
+                f"left out: {', '.join(undeclared)}"
+            )
+            if settings.validation.strict:
+                problems.append(f"{line}; declare them (validation.strict is on)")
+            else:
+                warnings.append(line)
         if missing:
             problems += missing
             continue
-        typed[name] = _typed(name, df).cache()
-        problems += _content_problems(name, typed[name], where, today)
-        problems += _duplicate_problems(name, typed[name], where)
+        typed[name] = _typed(spec, df).cache()
+        problems += _content_problems(typed[name], _checks(name, settings, today), where)
+        if spec.unique:
+            keys = [*source_keys(settings, name), *([spec.time] if spec.time else [])]
+            problems += _duplicate_problems(typed[name], keys, where)
     if problems:
         raise DataError(problems)
 
-    clean = {n: df.select(*SCHEMAS[n]) for n, df in typed.items()}
+    clean = {n: df.select(*settings.sources[n].columns) for n, df in typed.items()}
     counts = {f"{n}.rows": df.count() for n, df in clean.items()}
-    spans = clean["eligibility"]
-    for name, column in DATED.items():
-        kept = _within_eligibility(clean[name], spans, column).cache()
+    population = settings.population
+    for name, spec in settings.sources.items():
+        if not spec.within_population or name not in clean:
+            continue
+        keys = source_keys(settings, name)
+        spans = clean[population.source].withColumnsRenamed(
+            dict(zip(source_keys(settings, population.source), keys, strict=True))
+        )
+        kept = within_population(
+            clean[name],
+            spans,
+            keys,
+            spec.time,
+            population.start,
+            population.end,
+        ).cache()
         dropped = counts[f"{name}.rows"] - kept.count()
-        counts[f"{name}.outside_eligibility"] = dropped
+        counts[f"{name}.outside_population"] = dropped
         clean[name] = kept
         share = dropped / max(counts[f"{name}.rows"], 1)
-        if share > max_dropped_fraction:
+        if share > settings.validation.max_dropped_fraction:
             problems.append(
-                f"{sources[name]} ({name}): {dropped} rows ({share:.1%}) fall outside the "
-                f"members' eligibility, more than max_dropped_fraction {max_dropped_fraction:.0%}"
+                f"{origins[name]} (source {name}): {dropped} rows ({share:.1%}) are dated outside "
+                f"the population's spans (source {population.source}), more than "
+                f"validation.max_dropped_fraction {settings.validation.max_dropped_fraction:.0%}"
             )
     if problems:
         raise DataError(problems)
-    return Validated(clean, counts)
+    return Validated(clean, counts, warnings)
 
 
 def fingerprint(df: DataFrame) -> str:

@@ -17,7 +17,16 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from .errors import ConfigError
 
-__all__ = ["ConfigError", "NestedKeyError", "Strict", "load_model", "load_yaml", "show", "suggest"]
+__all__ = [
+    "ConfigError",
+    "NestedKeyError",
+    "Strict",
+    "dotted",
+    "load_model",
+    "load_yaml",
+    "show",
+    "suggest",
+]
 
 
 class NestedKeyError(ValueError):
@@ -114,7 +123,8 @@ def as_mapping(data: Any, path: Path) -> dict:
     return data
 
 
-def _dotted(loc: tuple) -> str:
+def dotted(loc: tuple) -> str:
+    """A key path as messages show it: ``features.snapshots.dates[2]``."""
     text = ""
     for part in loc:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
@@ -171,7 +181,7 @@ def _describe(error: dict, model: type[BaseModel], origins: Origins) -> str:
         value = error.get("input")
         if isinstance(value, str | int | float | bool) or value is None:
             reason += f" (got {value!r})"
-    return f"{source}: {_dotted(loc)}: {reason}"
+    return f"{source}: {dotted(loc)}: {reason}"
 
 
 M = TypeVar("M", bound=BaseModel)

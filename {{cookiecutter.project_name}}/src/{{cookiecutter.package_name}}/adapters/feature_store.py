@@ -16,7 +16,6 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from ..features import KEYS
 from ..features.lookup import as_of_join
 from ..scoring import LoadedModel, score
 from .tables import DatabricksTables, Tables
@@ -27,13 +26,13 @@ class FeatureStore(Protocol):
     def write(self, df: DataFrame, dates: list[date], state: dict) -> None: ...
     def read(self) -> DataFrame: ...
     def lookup(self, spine: DataFrame, features: list[str]) -> DataFrame:
-        """``spine`` (member_id, as_of_date, ...) with ``features`` as known on each date."""
+        """``spine`` (key columns, as-of date, ...) with ``features`` as known on each date."""
 
     def training_set(self, spine: DataFrame, features: list[str]) -> DataFrame:
         """Like ``lookup`` for rows with a label; remembered for ``log_model``."""
 
     def score(self, spine: DataFrame, model: LoadedModel) -> DataFrame:
-        """member_id, as_of_date and the model's score for each ``spine`` row."""
+        """The key columns, the as-of date and the model's score for each ``spine`` row."""
 
     def log_model(
         self, model: Any, kind: str, name: str, example: Any, requirements: list[str]
@@ -48,26 +47,37 @@ def _flavor(kind: str):
 class LocalFeatureStore:
     """The supermarket as a table of the run's `Tables`, partitioned by as-of date."""
 
-    def __init__(self, tables: Tables, table: str, max_staleness_days: int | None = None):
+    def __init__(
+        self,
+        tables: Tables,
+        table: str,
+        key: list[str],
+        as_of: str,
+        max_staleness_days: int | None = None,
+    ):
         self.tables, self.table, self.max_staleness_days = tables, table, max_staleness_days
+        self.key, self.as_of = key, as_of
+        self.keys = [*key, as_of]
 
     def state(self) -> dict:
         return self.tables.metadata(self.table) if self.tables.exists(self.table) else {}
 
     def write(self, df: DataFrame, dates: list[date], state: dict) -> None:
-        self.tables.overwrite_partitions(df, self.table, "as_of_date", dates, state)
+        self.tables.overwrite_partitions(df, self.table, self.as_of, dates, state)
 
     def read(self) -> DataFrame:
         return self.tables.read(self.table)
 
     def lookup(self, spine: DataFrame, features: list[str]) -> DataFrame:
-        return as_of_join(spine, self.read(), features, self.max_staleness_days)
+        return as_of_join(
+            spine, self.read(), features, self.key, self.as_of, None, self.max_staleness_days
+        )
 
     def training_set(self, spine: DataFrame, features: list[str]) -> DataFrame:
         return self.lookup(spine, features)
 
     def score(self, spine: DataFrame, model: LoadedModel) -> DataFrame:
-        return score(model, self.lookup(spine, model.columns.all), list(KEYS))
+        return score(model, self.lookup(spine, model.columns.all), self.keys)
 
     def log_model(
         self, model: Any, kind: str, name: str, example: Any, requirements: list[str]
@@ -103,9 +113,19 @@ class LocalFeatureStore:
 class DatabricksFeatureStore:
     """A Feature Engineering time-series table in Unity Catalog, ``catalog.schema.table``."""
 
-    def __init__(self, client, tables: DatabricksTables, table: str, max_staleness_days=None):
+    def __init__(
+        self,
+        client,
+        tables: DatabricksTables,
+        table: str,
+        key: list[str],
+        as_of: str,
+        max_staleness_days: int | None = None,
+    ):
         self.client, self.tables, self.table = client, tables, table
         self.name = tables.describe(table)
+        self.key, self.as_of = key, as_of
+        self.keys = [*key, as_of]
         self.max_staleness_days = max_staleness_days
         self._training_set = None
 
@@ -113,18 +133,20 @@ class DatabricksFeatureStore:
         return self.tables.metadata(self.table) if self.tables.exists(self.table) else {}
 
     def write(self, df: DataFrame, dates: list[date], state: dict) -> None:
-        """Create the table on the first run, then merge rows by (member_id, as_of_date)."""
+        """Create the time-series table on the first run; later, replace exactly the as-of
+        dates ``dates`` in one Delta commit (a table with a primary key in Unity Catalog is a
+        feature table however it is written), so no row of an earlier run survives in them."""
         if self.tables.exists(self.table):
-            self.client.write_table(name=self.name, df=df, mode="merge")
-        else:
-            self.client.create_table(
-                name=self.name,
-                primary_keys=KEYS,
-                timeseries_column="as_of_date",
-                partition_columns=["as_of_date"],
-                df=df,
-                description="Member features by as-of date (the supermarket).",
-            )
+            self.tables.overwrite_partitions(df, self.table, self.as_of, dates, state)
+            return
+        self.client.create_table(
+            name=self.name,
+            primary_keys=self.keys,
+            timeseries_column=self.as_of,
+            partition_columns=[self.as_of],
+            df=df,
+            description="Features by entity and as-of date (the supermarket).",
+        )
         self.tables.set_metadata(self.table, state)
 
     def read(self) -> DataFrame:
@@ -137,8 +159,8 @@ class DatabricksFeatureStore:
         return [
             FeatureLookup(
                 table_name=self.name,
-                lookup_key="member_id",
-                timestamp_lookup_key="as_of_date",
+                lookup_key=self.key,
+                timestamp_lookup_key=self.as_of,
                 feature_names=features,
                 lookback_window=lookback or None,
             )
@@ -160,9 +182,9 @@ class DatabricksFeatureStore:
         """score_batch for single-node models (logged with their lookups and predict_proba);
         Spark ML models score natively after the lookup, for score_batch gives their class."""
         if model.kind == "spark":
-            return score(model, self.lookup(spine, model.columns.all), list(KEYS))
+            return score(model, self.lookup(spine, model.columns.all), self.keys)
         scored = self.client.score_batch(model_uri=model.uri, df=spine, result_type="array<double>")
-        return scored.select(*KEYS, F.col("prediction")[1].alias("score"))
+        return scored.select(*self.keys, F.col("prediction")[1].alias("score"))
 
     def log_model(
         self, model: Any, kind: str, name: str, example: Any, requirements: list[str]

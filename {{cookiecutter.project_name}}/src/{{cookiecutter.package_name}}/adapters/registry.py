@@ -9,6 +9,7 @@ from __future__ import annotations
 import mlflow
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
+from pyspark.sql import SparkSession
 
 from ..errors import RegistryError
 from ..scoring import LoadedModel, columns_of
@@ -32,8 +33,10 @@ def alias_version(name: str, alias: str) -> str | None:
     return str(found.version) if found else None
 
 
-def load(name: str, alias: str) -> LoadedModel:
-    """The version ``alias`` points at, loaded in its own flavor, with its input columns."""
+def load(name: str, alias: str, spark: SparkSession) -> LoadedModel:
+    """The version ``alias`` points at, loaded in its own flavor, with its input columns and
+    the feature definitions it was trained on. A Spark ML model loads into ``spark``: it must
+    exist first, for a step run as its own process has no session until it asks for one."""
     found = version_by_alias(name, alias)
     if found is None:
         raise RegistryError([f"model {name!r} has no version aliased @{alias}"])
@@ -41,9 +44,24 @@ def load(name: str, alias: str) -> LoadedModel:
     uri = f"models:/{name}/{version}"
     info = mlflow.models.get_model_info(uri)
     kind = "spark" if "spark" in info.flavors else "sklearn"
-    model = mlflow.spark.load_model(uri) if kind == "spark" else mlflow.sklearn.load_model(uri)
+    if kind == "spark":  # into the active session: ``spark``, made by the caller if need be
+        model = mlflow.spark.load_model(uri) if spark else None
+    else:
+        model = mlflow.sklearn.load_model(uri)
     inputs = [(c.to_dict()["name"], c.to_dict()["type"]) for c in info.signature.inputs.inputs]
-    return LoadedModel(name, version, found.run_id, kind, model, columns_of(inputs), uri)
+    tags = dict(found.tags or {})
+    groups = [g for g in tags.get("features.groups", "").split(",") if g]
+    return LoadedModel(
+        name,
+        version,
+        found.run_id,
+        kind,
+        model,
+        columns_of(inputs),
+        uri,
+        definitions=tags.get("features.definitions"),
+        groups=groups,
+    )
 
 
 def set_alias(name: str, alias: str, version: str) -> None:

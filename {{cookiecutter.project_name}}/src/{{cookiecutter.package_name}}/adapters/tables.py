@@ -18,7 +18,7 @@ from typing import Protocol
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 
-from ..config import SourceTable
+from ..config import SourceSpec
 from ..errors import DataError
 
 METADATA_FILE = "_table_metadata.json"  # names starting with "_" are not data to Spark
@@ -166,8 +166,9 @@ class DatabricksTables:
         self.spark.catalog.refreshTable(self.describe(name))
 
 
-def read_source(spark: SparkSession, spec: SourceTable, label: str) -> DataFrame:
-    """One configured source table, columns as the source names them (CSV: all strings)."""
+def read_source(spark: SparkSession, spec: SourceSpec, label: str) -> DataFrame:
+    """One declared source, columns as the source names them (CSV: all strings, with a header
+    row unless ``options`` say otherwise)."""
     if spec.format == "table":
         try:
             exists = spark.catalog.tableExists(spec.table)
@@ -176,8 +177,12 @@ def read_source(spark: SparkSession, spec: SourceTable, label: str) -> DataFrame
         if not exists:
             raise DataError([f"{label}: no such table"])
         return spark.table(spec.table)
-    if not spec.path.exists():
+    path = str(spec.path)
+    if "://" not in path and not spec.path.exists():
         raise DataError([f"{label}: no such file or folder"])
+    reader = spark.read.options(**spec.options)
     if spec.format == "csv":
-        return spark.read.option("header", "true").csv(str(spec.path))
-    return spark.read.parquet(str(spec.path))
+        return reader.option("header", spec.options.get("header", "true")).csv(path)
+    if spec.format == "delta":
+        return reader.format("delta").load(path)
+    return reader.parquet(path)

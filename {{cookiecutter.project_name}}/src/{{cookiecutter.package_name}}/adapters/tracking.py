@@ -41,17 +41,37 @@ def configure_tracking(tracking: TrackingSettings) -> str:
     return experiment_id
 
 
-def git_commit(root: Path) -> str:
-    """The commit the code runs from: GIT_COMMIT when set (jobs set it), else git's HEAD."""
-    if os.environ.get("GIT_COMMIT"):
-        return os.environ["GIT_COMMIT"]
+def _git(root: Path, *args: str) -> str | None:
     try:
         result = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+            ["git", *args], cwd=root, capture_output=True, text=True, check=True
         )
-        return result.stdout.strip()
     except (OSError, subprocess.CalledProcessError):
-        return "unknown"
+        return None
+    return result.stdout
+
+
+def git_commit(root: Path) -> str:
+    """The commit the code runs from: GIT_COMMIT when set, else git's HEAD, else "unknown"."""
+    if os.environ.get("GIT_COMMIT"):
+        return os.environ["GIT_COMMIT"]
+    head = _git(root, "rev-parse", "HEAD")
+    return head.strip() if head else "unknown"
+
+
+def git_changes(root: Path) -> list[str] | None:
+    """The files with uncommitted changes (untracked ones too, less what git ignores), or
+    None when git cannot tell (no git, not a repository)."""
+    if os.environ.get("GIT_COMMIT"):  # a checkout of exactly that commit
+        return []
+    status = _git(root, "status", "--porcelain")
+    return None if status is None else [line[3:] for line in status.splitlines() if line]
+
+
+def git_state(root: Path) -> tuple[str, str]:
+    """(commit, dirty): dirty is "true", "false", or "unknown" when git cannot tell."""
+    changes = git_changes(root)
+    return git_commit(root), "unknown" if changes is None else str(bool(changes)).lower()
 
 
 def log_trials(parent_run_id: str, trials: list[Trial]) -> None:
@@ -90,8 +110,11 @@ def log_run_contents(
     mlflow.set_tags(tags)
     for path, figure in figures.items():
         mlflow.log_figure(figure, path)
-    for path, document in documents.items():
-        mlflow.log_dict(document, path)
+    for path, document in documents.items():  # text as it is, anything else as JSON/YAML
+        if isinstance(document, str):
+            mlflow.log_text(document, path)
+        else:
+            mlflow.log_dict(document, path)
 
 
 def start_run(experiment_id: str, name: str, tags: dict[str, str]):

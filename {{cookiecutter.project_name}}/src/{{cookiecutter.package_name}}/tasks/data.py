@@ -4,78 +4,139 @@ from __future__ import annotations
 
 from datetime import date
 
-from pyspark.sql import functions as F
-
 from .. import validation
 from ..adapters import tracking
 from ..adapters.tables import read_source
-from ..config import TABLES
+from ..config import Settings
 from ..context import Platform
-from ..features import supermarket
-from ..features.snapshots import dates_to_process, eligible_snapshots, snapshot_dates
+from ..errors import DataError
+from ..features import build, entity_view
+from ..features.definitions import definitions, source_declaration
+from ..features.snapshots import plan, population, snapshot_dates
 from ..ingest import synthetic_tables, to_our_names
+from ..yamlfiles import show
 
 
 def ingest(p: Platform) -> None:
-    """Sources -> raw_<table>, in our column names."""
-    source = p.settings.ingest
-    if source.source == "synthetic":
-        frames = synthetic_tables(p.spark, source.synthetic)
-        origin = dict.fromkeys(frames, f"synthetic (seed {source.synthetic.seed})")
-    else:
-        frames, origin = {}, {}
-        for name, spec in source.files.items():
-            origin[name] = str(spec.table or spec.path)
-            frames[name] = to_our_names(read_source(p.spark, spec, origin[name]), spec)
-    for name, df in frames.items():
-        p.tables.write(df, f"raw_{name}", {"source": origin[name]})
-        print(f"  raw_{name}: {p.tables.read(f'raw_{name}').count():,} rows from {origin[name]}")
+    """Each declared source -> raw_<source>, in our column names."""
+    settings, generated = p.settings, None
+    for name, spec in settings.sources.items():
+        if spec.format == "synthetic":
+            generated = generated or synthetic_tables(p.spark, settings.ingest.synthetic)
+            table = spec.table or name
+            df = generated[table]
+            origin = f"synthetic {table} (seed {settings.ingest.synthetic.seed})"
+        else:
+            origin = spec.table or show(spec.path)
+            df = read_source(p.spark, spec, f"sources.{name}: {origin}")
+        p.tables.write(to_our_names(df, spec), f"raw_{name}", {"source": origin})
+        print(f"  raw_{name}: {p.tables.read(f'raw_{name}').count():,} rows from {origin}")
 
 
 def validate_data(p: Platform) -> None:
-    """raw_<table> -> <table>: typed, checked, rows outside eligibility dropped and counted."""
-    raw = {name: p.tables.read(f"raw_{name}") for name in TABLES}
-    sources = {name: p.tables.metadata(f"raw_{name}").get("source", name) for name in TABLES}
-    files = p.settings.ingest.files or {}
-    checked = validation.validate(
-        raw,
-        sources,
-        {name: spec.columns for name, spec in files.items()},
-        p.settings.validation.today or date.today(),
-        p.settings.validation.max_dropped_fraction,
-    )
+    """raw_<source> -> <source>: declared columns, typed, checked; rows dated outside the
+    population dropped and counted where a source asks for it."""
+    settings = p.settings
+    names = list(settings.sources)
+    raw = {name: p.tables.read(f"raw_{name}") for name in names}
+    origins = {name: p.tables.metadata(f"raw_{name}").get("source", name) for name in names}
+    checked = validation.validate(raw, origins, settings, settings.validation.today or date.today())
+    for line in checked.warnings:
+        print(f"  warning: {line}")
     for name, df in checked.tables.items():
-        p.tables.write(
-            df, name, {"fingerprint": validation.fingerprint(df), "source": sources[name]}
-        )
+        metadata = {
+            "fingerprint": validation.fingerprint(df),
+            "source": origins[name],
+            "declared": source_declaration(settings, name),
+        }
+        p.tables.write(df, name, metadata)
     for key, value in checked.counts.items():
         print(f"  {key}: {value:,}")
     p.spark.catalog.clearCache()  # steps hand data on through tables only
-    tags = {"step": "validate-data", **{f"source.{n}": s for n, s in sources.items()}}
+    tags = {"step": "validate-data", **{f"source.{n}": s for n, s in origins.items()}}
     with p.start_run("validate-data", tags):
-        tracking.log_run_contents({}, {k: float(v) for k, v in checked.counts.items()}, {}, {}, {})
+        counts = {k: float(v) for k, v in checked.counts.items()}
+        tracking.log_run_contents({}, counts, {}, {}, {"warnings.json": checked.warnings})
+
+
+def feature_sources(settings: Settings, groups) -> list[str]:
+    """The sources the feature table is computed from: the groups', the population's and the
+    one the snapshot dates come from."""
+    named = settings.features.snapshots.source
+    found = [s for g in groups.values() for s in g.reads]
+    return list(dict.fromkeys([*found, settings.population.source, *([named] if named else [])]))
+
+
+def clean_tables(p: Platform, names: list[str]) -> dict:
+    """The clean tables of ``names``, entity keys under the entity's names; refused when one
+    was validated against other declarations than today's."""
+    settings, problems = p.settings, []
+    for name in names:
+        recorded = p.tables.metadata(name).get("declared") if p.tables.exists(name) else None
+        if recorded is not None and recorded != source_declaration(settings, name):
+            problems.append(
+                f"table {name!r} was validated against another declaration of source {name!r} "
+                f"than {settings.source_of('sources', name)} holds now: run ingest and "
+                "validate-data again"
+            )
+    if problems:
+        raise DataError(problems)
+    return {n: entity_view(settings, n, p.tables.read(n)) for n in names}
 
 
 def features(p: Platform) -> None:
-    """members, eligibility, events -> the supermarket, only for the snapshots that need it."""
-    settings = p.settings.features
-    members, eligibility, events = (p.tables.read(n) for n in ("members", "eligibility", "events"))
-    inputs = "|".join(
-        p.tables.metadata(n).get("fingerprint", "") for n in ("members", "eligibility", "events")
+    """The clean sources -> the supermarket, only for the snapshots that need it, saying why."""
+    settings, mappings = p.settings, p.cart.mappings
+    names = feature_sources(settings, mappings.groups)
+    tables = clean_tables(p, names)
+    snapshots = settings.features.snapshots
+    named = snapshots.source
+    dates = snapshot_dates(
+        snapshots, tables.get(named), settings.sources[named].time if named else None
     )
-    state = p.store.state()
-    watermark = date.fromisoformat(state["watermark"]) if state.get("watermark") else None
-    if watermark and state.get("inputs") == inputs:  # the inputs are what they were
-        print(f"  up to date: no new data since the snapshot of {watermark}; nothing processed")
-        return
-    latest = events.agg(F.max("event_date")).collect()[0][0]
-    dates = snapshot_dates(settings.first_snapshot, latest, settings.snapshot_every)
-    todo = dates_to_process(dates, watermark, settings.lookback_days)
-    if not todo:
+    if not dates:
+        where = f"{settings.source_of('features', 'snapshots')}: features.snapshots"
+        raise DataError([f"{where}: gives no as-of date (source {named!r} has no dates)"])
+    current = definitions(settings, mappings, p.functions)
+    inputs = {n: p.tables.metadata(n).get("fingerprint", "") for n in names}
+    todo = plan(
+        dates,
+        p.store.state(),
+        current,
+        inputs,
+        {n: settings.sources[n].append_only for n in names},
+        settings.features.lookback_days,
+    )
+    if not todo.compute and not todo.remove:
         print(
-            f"  no snapshot date falls in the new data (latest event {latest}); nothing processed"
+            f"  up to date: {len(dates)} snapshots; sources and definitions unchanged; "
+            "nothing processed"
         )
         return
-    table = supermarket(eligible_snapshots(p.spark, eligibility, todo), members, events)
-    p.store.write(table, todo, {"watermark": max(todo).isoformat(), "inputs": inputs})
-    print(f"  {len(todo)} of {len(dates)} snapshots computed ({todo[0]} to {todo[-1]})")
+    pop = settings.population
+    spine = population(
+        p.spark,
+        tables[pop.source],
+        list(settings.entity.key),
+        settings.entity.as_of,
+        pop,
+        settings.sources[pop.source].time,
+        todo.compute or dates[:1],
+    )
+    if not todo.compute:
+        spine = spine.limit(0)
+    table = build(spine, tables, settings, mappings, p.functions, p.cart.mappings_file)
+    state = {
+        "watermark": max(dates).isoformat(),
+        "dates": [d.isoformat() for d in dates],
+        "inputs": inputs,
+        "definitions": current,
+    }
+    p.store.write(table, todo.todo, state)
+    for reason in todo.reasons:
+        print(f"  {reason}")
+    if todo.compute:
+        print(
+            f"  {len(todo.compute)} of {len(dates)} snapshots computed "
+            f"({todo.compute[0]} to {todo.compute[-1]})"
+        )

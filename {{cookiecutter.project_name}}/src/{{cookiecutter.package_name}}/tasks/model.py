@@ -2,41 +2,113 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pandas as pd
+from pyspark.sql import DataFrame
 
 from ..adapters import registry, tracking
 from ..context import Platform
 from ..errors import DataError, RegistryError, RejectedError
 from ..evaluation import importance_figure, metrics, pr_figure, roc_figure, roc_overlay
+from ..features import entity_view
+from ..features.definitions import definitions, digest, model_definitions
 from ..gate import Decision, Rule, decide
-from ..scoring import LoadedModel, feature_problems, score
+from ..scoring import LoadedModel, definition_problems, feature_problems, score
+from ..spine import labelled
 from ..training import model_requirements, train_model, with_part
 
 
 def _data_snapshot(p: Platform) -> dict[str, str]:
     """What identifies the data a model was trained on."""
     parts = {
-        "features": json.dumps(p.store.state(), sort_keys=True),
-        "labels": p.tables.metadata("labels").get("fingerprint", ""),
+        "features": digest(p.store.state()),
+        "labels": p.tables.metadata(p.settings.label.source).get("fingerprint", ""),
     }
-    digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:16]
     return {
-        "data_snapshot": digest,
+        "data_snapshot": digest(parts),
         "data.features": parts["features"],
         "data.labels": parts["labels"],
+    }
+
+
+def training_rows(p: Platform) -> DataFrame:
+    """The label rows (entity key, as-of date, label) the models learn from and are judged on."""
+    settings = p.settings
+    source = settings.label.source
+    watermark = p.store.state().get("watermark")
+    latest = date.fromisoformat(watermark) if watermark else None
+    return labelled(entity_view(settings, source, p.tables.read(source)), settings, latest)
+
+
+def current_features(p: Platform) -> DataFrame:
+    """The feature table, refused when it was computed from other definitions than today's or
+    lacks a feature of the cart: `features` must run first."""
+    settings, cart = p.settings, p.cart
+    state = p.store.state()
+    if not state:
+        raise DataError(["the feature table does not exist yet: run features first"])
+    current = definitions(settings, cart.mappings, p.functions)
+    old = state.get("definitions", {})
+    changed = sorted(g for g in {*old, *current} if old.get(g) != current.get(g))
+    if changed:
+        raise DataError(
+            [
+                f"the feature table was computed from other definitions of {', '.join(changed)} "
+                f"than {cart.mappings_file} and {settings.source_of('sources')} hold now: "
+                "run features first"
+            ]
+        )
+    table = p.store.read()
+    have = set(table.columns)
+    missing = [f for f in cart.features if f not in have]
+    if missing:
+        raise DataError(
+            [
+                f"the feature table has no column {f!r} (group {cart.groups[f]!r} of "
+                f"{cart.mappings_file}): run features first"
+                for f in missing
+            ]
+        )
+    return table
+
+
+def _lineage(p: Platform) -> dict[str, str]:
+    commit, dirty = tracking.git_state(p.settings.root)
+    return {"git_commit": commit, "git_dirty": dirty}
+
+
+def _conf_texts(p: Platform) -> dict[str, str]:
+    """The configuration files as written, for the run: what decided this model."""
+    settings = p.settings
+    files = {
+        **settings.files,
+        "mappings": settings.features.mappings,
+        "selection": settings.features.selection,
+    }
+    return {
+        f"conf/{role}-{path.name}": path.read_text(encoding="utf-8")
+        for role, path in files.items()
+        if path.is_file()
     }
 
 
 def train(p: Platform) -> None:
     """labels + supermarket -> a tuned model, registered and given the alias `challenger`."""
     settings, cart = p.settings, p.cart
-    spine = p.tables.read("labels").select("member_id", "as_of_date", "label")
-    data = with_part(p.store.training_set(spine, list(cart.features)), settings.split).cache()
-    lineage = {"git_commit": tracking.git_commit(settings.root), **_data_snapshot(p)}
+    current_features(p)
+    data = with_part(
+        p.store.training_set(training_rows(p), list(cart.features)),
+        settings.split,
+        list(settings.entity.key),
+    ).cache()
+    table_definitions = p.store.state()["definitions"]
+    lineage = {
+        **_lineage(p),
+        **_data_snapshot(p),
+        "features.groups": ",".join(cart.selected_groups),
+        "features.definitions": model_definitions(table_definitions, cart.selected_groups),
+    }
     name, estimator = settings.registry.model_name, settings.training.estimator
     with p.start_run(f"train-{estimator}", {"step": "train", **lineage}) as run:
         fitted = train_model(data, cart, settings.training, p.spark)
@@ -67,9 +139,13 @@ def train(p: Platform) -> None:
                 ),
             },
             documents={
-                "feature_list.json": cart.as_dict(),
+                "feature_list.json": {
+                    **cart.as_dict(),
+                    "definitions": {g: table_definitions.get(g) for g in cart.selected_groups},
+                },
                 "config.json": settings.model_dump(mode="json"),
                 "feature_importance.json": fitted.importance,
+                **_conf_texts(p),
             },
         )
         version = p.store.log_model(
@@ -90,9 +166,9 @@ def _gate_rule(p: Platform) -> Rule:
 
 
 def _holdout_scores(p: Platform, models: dict[str, LoadedModel]) -> dict[str, pd.DataFrame]:
-    """(label, score) of each model on the same rows: the holdout members' labels of today,
+    """(label, score) of each model on the same rows: the holdout entities' labels of today,
     with features as of each row's date. Refuses models whose features are gone or retyped."""
-    table = p.store.read()
+    table = current_features(p)
     problems = [
         problem
         for model in models.values()
@@ -101,9 +177,9 @@ def _holdout_scores(p: Platform, models: dict[str, LoadedModel]) -> dict[str, pd
     if problems:
         raise DataError(problems)
     inputs = list(dict.fromkeys(c for m in models.values() for c in m.columns.all))
-    spine = p.tables.read("labels").select("member_id", "as_of_date", "label")
-    holdout = with_part(p.store.lookup(spine, inputs), p.settings.split).where("part = 'holdout'")
-    holdout = holdout.cache()
+    key = list(p.settings.entity.key)
+    looked_up = p.store.lookup(training_rows(p), inputs)
+    holdout = with_part(looked_up, p.settings.split, key).where("part = 'holdout'").cache()
     return {role: score(model, holdout, ["label"]).toPandas() for role, model in models.items()}
 
 
@@ -117,7 +193,7 @@ def _record_decision(
 ) -> None:
     """The decision, both scores and the reasons: on the validate run and the challenger."""
     name, challenger = p.settings.registry.model_name, models["challenger"]
-    against = models["champion"].version if "champion" in models else "none"
+    against = registry.alias_version(name, "champion") or "none"
     curves = {
         f"{role} v{models[role].version}": (s["label"].to_numpy(), s["score"].to_numpy())
         for role, s in scored.items()
@@ -150,39 +226,60 @@ def _record_decision(
     )
 
 
+def _comparable_champion(p: Platform, champion: LoadedModel) -> list[str]:
+    """Why the champion cannot be scored on today's feature table (other definitions)."""
+    return definition_problems(champion, p.store.state().get("definitions", {}))
+
+
 def validate(p: Platform) -> None:
     """@challenger and @champion scored on the same, current holdout; the gate decides.
 
     The decision, both scores and the reasons go on an MLflow run and on the challenger's
-    version, where `deploy` reads them.
+    version, where `deploy` reads them. A champion trained on other feature definitions than
+    today's table cannot be scored on it: the challenger is then judged on the floors alone,
+    and the reasons say so.
     """
     name = p.settings.registry.model_name
     with p.start_run("validate", {"step": "validate"}) as run:
-        models = {"challenger": registry.load(name, "challenger")}
-        if registry.alias_version(name, "champion"):
-            models["champion"] = registry.load(name, "champion")
+        models = {"challenger": registry.load(name, "challenger", p.spark)}
+        stale = definition_problems(models["challenger"], p.store.state().get("definitions", {}))
+        if stale:
+            raise DataError([f"{line}: run train again" for line in stale])
+        against = registry.alias_version(name, "champion")
+        notes = []
+        if against:
+            champion = registry.load(name, "champion", p.spark)
+            notes = _comparable_champion(p, champion)
+            if not notes:
+                models["champion"] = champion
         scored = _holdout_scores(p, models)
         results = {
             role: metrics(s["label"].to_numpy(), s["score"].to_numpy())
             for role, s in scored.items()
         }
         decision = decide(results["challenger"], results.get("champion"), _gate_rule(p))
+        if notes:
+            reasons = [r for r in decision.reasons if not r.startswith("no champion")]
+            note = f"champion version {against} cannot be scored on today's features"
+            decision = Decision(decision.promote, (*reasons, f"{note}: floors only"))
+            for line in notes:
+                print(f"  warning: {line}")
         _record_decision(p, run.info.run_id, models, scored, results, decision)
     p.spark.catalog.clearCache()
-    against = models["champion"].version if "champion" in models else "none"
     challenger = models["challenger"].version
-    print(f"  {decision.verdict}: {name} version {challenger} against champion {against}")
+    print(f"  {decision.verdict}: {name} version {challenger} against champion {against or 'none'}")
     for reason in decision.reasons:
         print(f"    {reason}")
 
 
 def _record(p: Platform, action: str, moves: dict[str, tuple[str | None, str | None]], **why: str):
-    """An audit run for alias moves {alias: (from, to)}: when, which code, on what grounds."""
+    """An audit run for an attempt to move aliases {alias: (from, to)}: when, which code, on
+    what grounds, and what came of it (``outcome``)."""
     tags = {
         **why,
         "step": action,
         "model": p.settings.registry.model_name,
-        "git_commit": tracking.git_commit(p.settings.root),
+        **_lineage(p),
         "moved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **{
             f"alias.{alias}": f"{old or 'none'} -> {new or 'none'}"
@@ -192,32 +289,41 @@ def _record(p: Platform, action: str, moves: dict[str, tuple[str | None, str | N
     return p.start_run(action, tags)
 
 
+def _refusal(name: str, challenger: str | None, tags: dict, champion: str | None) -> str | None:
+    """Why the challenger may not be deployed at all (not even considered), or None."""
+    if challenger is None:
+        return f"model {name!r} has no @challenger to deploy: run train and validate"
+    if "gate.decision" not in tags:
+        return f"{name} version {challenger} has not been validated: run validate first"
+    if tags["gate.champion_version"] != (champion or "none"):
+        return (
+            f"{name} version {challenger} was validated against champion "
+            f"{tags['gate.champion_version']}, but the champion is now {champion or 'none'}: "
+            "run validate again"
+        )
+    return None
+
+
 def deploy(p: Platform) -> None:
     """Promote the validated challenger, or say why not. Only a decision made against the
-    current champion counts; `champion` is moved by one registry write, the last one."""
+    current champion counts; `champion` is moved by one registry write, the last one. Every
+    attempt leaves an audit run, whether it promoted, was rejected or was refused."""
     settings, name = p.settings, p.settings.registry.model_name
     p.connect_tracking()
     challenger = registry.alias_version(name, "challenger")
-    if challenger is None:
-        raise RegistryError(
-            [f"model {name!r} has no @challenger to deploy: run train and validate"]
-        )
-    tags = registry.version_tags(name, challenger)
-    if "gate.decision" not in tags:
-        raise RegistryError(
-            [f"{name} version {challenger} has not been validated: run validate first"]
-        )
+    tags = registry.version_tags(name, challenger) if challenger else {}
     champion = registry.alias_version(name, "champion")
-    if tags["gate.champion_version"] != (champion or "none"):
-        raise RegistryError(
-            [
-                f"{name} version {challenger} was validated against champion "
-                f"{tags['gate.champion_version']}, but the champion is now {champion or 'none'}: "
-                "run validate again"
-            ]
-        )
+    attempt = {"challenger_version": challenger or "none"}
+    refusal = _refusal(name, challenger, tags, champion)
+    if refusal:
+        with _record(p, "deploy", {}, outcome="refused", reason=refusal, **attempt):
+            pass
+        raise RegistryError([refusal])
+    why = {"gate.run_id": tags["gate.run_id"], **attempt}
     if tags["gate.decision"] != "PROMOTE":
         reasons = tags["gate.reasons"].split(" | ")
+        with _record(p, "deploy", {}, outcome="rejected", **why):
+            pass
         print(f"  REJECTED: {name} version {challenger} stays a challenger", end="; ")
         print(f"the champion stays {champion or 'none'}")
         for reason in reasons:
@@ -228,7 +334,7 @@ def deploy(p: Platform) -> None:
     moves = {"champion": (champion, challenger), "challenger": (challenger, None)}
     if champion:
         moves["previous_champion"] = (registry.alias_version(name, "previous_champion"), champion)
-    with _record(p, "deploy", moves, **{"gate.run_id": tags["gate.run_id"]}) as run:
+    with _record(p, "deploy", moves, outcome="promoted", **why) as run:
         if champion:
             registry.set_alias(name, "previous_champion", champion)
         registry.set_alias(name, "champion", challenger)  # the commit point
@@ -246,7 +352,7 @@ def rollback(p: Platform) -> None:
         raise RegistryError([f"model {name!r} has no @previous_champion: nothing to roll back to"])
     champion = registry.alias_version(name, "champion")
     moves = {"champion": (champion, previous), "previous_champion": (previous, None)}
-    with _record(p, "rollback", moves) as run:
+    with _record(p, "rollback", moves, outcome="rolled back") as run:
         registry.set_alias(name, "champion", previous)  # the commit point
         registry.delete_alias(name, "previous_champion")
         if champion:

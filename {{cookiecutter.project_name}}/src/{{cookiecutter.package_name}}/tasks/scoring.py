@@ -1,4 +1,5 @@
-"""Scoring steps: the champion scores every eligible member; the best scores become a worklist."""
+"""Scoring steps: the champion scores the population of a date; the best scores become a
+worklist."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from ..adapters import registry, tracking
 from ..context import Platform
 from ..delivery import report, worklist
 from ..errors import DataError
-from ..scoring import feature_problems
+from ..features.snapshots import population
+from ..scoring import definition_problems, feature_problems
+from .data import clean_tables
 
 
 def score_date(p: Platform) -> date:
@@ -32,40 +35,51 @@ def feature_snapshot(p: Platform) -> str:
     return hashlib.sha256(state.encode()).hexdigest()[:16]
 
 
+def to_score(p: Platform, day: date):
+    """The key columns and the as-of date of every entity in the population on ``day``."""
+    settings = p.settings
+    pop, entity = settings.population, settings.entity
+    table = clean_tables(p, [pop.source])[pop.source]
+    time = settings.sources[pop.source].time
+    return population(p.spark, table, list(entity.key), entity.as_of, pop, time, [day])
+
+
 def infer(p: Platform) -> None:
-    """@champion scores every member eligible on the score date, with features as of that
-    date; the date's partition of the predictions table is replaced, lineage on every row."""
-    settings, name = p.settings, p.settings.registry.model_name
+    """@champion scores every entity in the population on the score date, with features as of
+    that date; the date's partition of the predictions table is replaced, lineage on every
+    row."""
+    settings, name, entity = p.settings, p.settings.registry.model_name, p.settings.entity
     day = score_date(p)
     with p.start_run("infer", {"step": "infer", "score_date": day.isoformat()}) as run:
-        champion = registry.load(name, "champion")
+        champion = registry.load(name, "champion", p.spark)
         table = p.store.read()
         problems = feature_problems(champion, table.schema, "the feature table")
-        first = table.agg(F.min("as_of_date")).collect()[0][0]
+        problems += [
+            f"{line}: train, validate and deploy a model on today's definitions"
+            for line in definition_problems(champion, p.store.state().get("definitions", {}))
+        ]
+        first = table.agg(F.min(entity.as_of)).collect()[0][0]
         if first is None or first > day:
             problems.append(
                 f"the feature table starts at {first}: there are no features as of {day}"
             )
-        spine = (
-            p.tables.read("eligibility")
-            .where(F.lit(day).between(F.col("start_date"), F.col("end_date")))
-            .select("member_id", F.lit(day).alias("as_of_date"))
-            .distinct()
-        )
+        spine = to_score(p, day)
         if not problems and spine.isEmpty():
-            problems.append(f"no member is eligible on {day}: nothing to score")
+            problems.append(f"no {entity.name} is in the population on {day}: nothing to score")
         if problems:
             raise DataError(problems)
+        commit, dirty = tracking.git_state(settings.root)
         lineage = {
             "model_name": name,
             "model_version": champion.version,
             "run_id": champion.run_id,
-            "git_commit": tracking.git_commit(settings.root),
+            "git_commit": commit,
+            "git_dirty": dirty,
             "feature_snapshot": feature_snapshot(p),
         }
         scored = p.store.score(spine, champion).select(
-            "member_id",
-            F.col("as_of_date").alias("score_date"),
+            *entity.key,
+            F.col(entity.as_of).alias("score_date"),
             "score",
             *[F.lit(v).alias(k) for k, v in lineage.items()],
             F.lit(datetime.now(timezone.utc)).alias("scored_at"),
@@ -78,27 +92,29 @@ def infer(p: Platform) -> None:
         tracking.log_run_contents(
             {"model_version": champion.version}, {"scored": float(count)}, lineage, {}, {}
         )
-    print(f"  {count:,} members scored for {day} by {name} version {champion.version}")
+    print(f"  {entity.count(count)} scored for {day} by {name} version {champion.version}")
     print(f"  predictions: {p.tables.describe(target)} (run {run.info.run_id})")
 
 
 def deliver(p: Platform) -> None:
-    """The score date's worklist: a table and a CSV, ranked, with extra columns for the care
-    team, and a report of counts and the score distribution."""
-    settings, cut = p.settings, p.settings.delivery
+    """The score date's worklist: a table and a CSV, ranked, with extra columns for the people
+    who act on it, and a report of counts and the score distribution. Both say what the score
+    is the probability of (label.positive_class)."""
+    settings, cut, entity = p.settings, p.settings.delivery, p.settings.entity
     day = score_date(p)
     predictions = p.tables.read(settings.inference.table).where(F.col("score_date") == day)
     if predictions.isEmpty():
         where = p.tables.describe(settings.inference.table)
         raise DataError([f"{where} has no predictions for {day}: run infer first"])
-    listed = worklist(predictions, cut.top_n, cut.threshold)
+    listed = worklist(predictions, list(entity.key), cut.top_n, cut.threshold)
     extras = p.store.lookup(
-        listed.select("member_id", F.col("score_date").alias("as_of_date")), cut.extra_columns
-    ).drop("as_of_date")
-    table = listed.join(extras, "member_id", "left").select(
+        listed.select(*entity.key, F.col("score_date").alias(entity.as_of)), cut.extra_columns
+    ).drop(entity.as_of)
+    table = listed.join(extras, list(entity.key), "left").select(
         "rank",
-        "member_id",
+        *entity.key,
         "score",
+        F.lit(settings.label.positive_class).alias("score_is_probability_of"),
         *cut.extra_columns,
         "model_name",
         "model_version",
@@ -115,6 +131,8 @@ def deliver(p: Platform) -> None:
     os.replace(partial, csv)  # readers see the old file or the new one, never half of one
     summary = {
         "score_date": day.isoformat(),
+        "entity": entity.plural,
+        "score_is_probability_of": settings.label.positive_class,
         **report(predictions, len(rows)),
         "model": {
             "name": settings.registry.model_name,
@@ -133,4 +151,4 @@ def deliver(p: Platform) -> None:
             {},
             {"report.json": summary},
         )
-    print(f"  {len(rows):,} of {summary['scored']:,} members delivered for {day}: {csv}")
+    print(f"  {len(rows):,} of {entity.count(summary['scored'])} delivered for {day}: {csv}")
