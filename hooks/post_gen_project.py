@@ -1,4 +1,5 @@
-"""Remove what an unchosen option does not need, then say what is left to fill in.
+"""Remove what an unchosen option does not need, copy the configuration as generated for the
+project's tests, then say what is left to fill in.
 
 The whole removal policy is the table below: a path (or glob) inside the generated project is kept
 only when the named prompt has the named answer. Nothing else is ever deleted.
@@ -60,8 +61,19 @@ def still_to_fill(answers: dict) -> list[str]:
     return todo
 
 
+# The tests' own copy of the configuration as generated (the health-plan example): conf/ is the
+# team's to change, and the project's tests must keep passing when it does.
+EXAMPLE_CONF = ("conf", "tests/example_conf")
+
+
+def copy_example_conf(project: Path) -> None:
+    source, target = (project / part for part in EXAMPLE_CONF)
+    shutil.copytree(source, target)
+
+
 def main(project: Path, answers: dict) -> int:
     remove(paths_to_remove(project, answers))
+    copy_example_conf(project)
     print(f"Generated {project.name}. Next: cd {project.name} && make test && make run")
     for line in still_to_fill(answers):
         print(f"  to do: {line}")

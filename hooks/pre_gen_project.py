@@ -2,15 +2,21 @@
 
 Runs inside the Python that runs cookiecutter (or cruft), so it uses the standard library only.
 Each problem is one line naming the prompt, the value and the rule; any problem exits 1, and
-cookiecutter then removes the project folder it had just created, so nothing is left behind.
-The checks are plain functions so the template's tests can call them directly.
+cookiecutter then removes the project folder it had just created. A project name with several
+path components (a/b) also makes the folders above it (a); cookiecutter removes only a/b, so
+the hook leaves behind a small detached process that removes those folders once they are empty
+(see remove_created_folders_later). The checks are plain functions so the template's tests can
+call them directly.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import keyword
+import os
 import re
+import subprocess
 import sys
 import zoneinfo
 from urllib.parse import urlsplit
@@ -357,12 +363,109 @@ def check_answers(answers: dict) -> list[str]:
     return found
 
 
+def created_folders(project_name: str, project_dir: str, output_dir: str | None) -> list[str]:
+    """The folders between the output folder and the project folder that generating
+    ``project_name`` into ``project_dir`` (the hook's working directory) may have created,
+    deepest first; empty when there are none or they cannot be told apart safely.
+
+    The output folder is ``project_dir`` with the name's components stripped from its end, and
+    must be cookiecutter's ``_output_dir`` when that is known. Only components before the first
+    '..' count (nothing is reached through '..'), none of the folders may be a symlink, and the
+    output folder itself and everything above it are never among them.
+    """
+    if not project_name or os.path.isabs(project_name) or os.path.splitdrive(project_name)[0]:
+        return []
+    separators = re.escape(os.sep + (os.altsep or ""))
+    parts = [p for p in re.split(f"[{separators}]", project_name) if p not in ("", ".")]
+    if ".." in parts:
+        if output_dir is None:
+            return []
+        base = os.path.realpath(output_dir)
+        head = parts[: parts.index("..")]
+        try:
+            if not os.path.samefile(os.path.join(output_dir, project_name), project_dir):
+                return []
+        except OSError:
+            return []
+    else:
+        base = os.path.realpath(project_dir)
+        for part in reversed(parts):
+            if os.path.normcase(os.path.basename(base)) != os.path.normcase(part):
+                return []
+            base = os.path.dirname(base)
+        head = parts[:-1]
+        try:
+            if output_dir is not None and not os.path.samefile(base, output_dir):
+                return []
+        except OSError:
+            return []
+    folders = [os.path.join(base, *head[:depth]) for depth in range(len(head), 0, -1)]
+    if any(os.path.realpath(folder) != folder for folder in folders):  # a symlink on the way
+        return []
+    return folders
+
+
+# Run by a detached Python: argv is the project folder, the pid of the process that runs
+# cookiecutter, then the folders to remove (deepest first). It waits until cookiecutter has
+# removed the project folder (polling; it gives up after 30 s or once that process has ended
+# without removing it), then removes each folder that is empty, stopping at the first that is not.
+CLEANUP = """
+import os, sys, time
+project_dir, owner, folders = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+
+def owner_alive():
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(owner, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+deadline = time.monotonic() + 30
+while os.path.lexists(project_dir) and time.monotonic() < deadline and owner_alive():
+    time.sleep(0.02)
+if not os.path.lexists(project_dir):
+    for folder in folders:
+        try:
+            os.rmdir(folder)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            break
+"""
+
+
+def remove_created_folders_later(project_dir: str, folders: list[str]) -> None:
+    """Start the detached process that removes ``folders`` once cookiecutter has removed
+    ``project_dir``: cookiecutter removes the project folder only after this hook has exited,
+    and removing it here instead would make cookiecutter's own removal fail."""
+    if not folders:
+        return
+    with contextlib.suppress(OSError):  # if it cannot start, the answers are still refused
+        subprocess.Popen(
+            [sys.executable, "-I", "-c", CLEANUP, project_dir, str(os.getppid()), *folders],
+            cwd=os.path.dirname(folders[-1]),  # the output folder: not inside what goes away
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+
 def main(answers: dict) -> int:
     problems = check_answers(answers)
     for line in problems:
         print(f"error: {line}", file=sys.stderr)
     if problems:
         print("Nothing was generated. Fix the answers above and run again.", file=sys.stderr)
+        project_dir = os.getcwd()
+        folders = created_folders(
+            str(answers.get("project_name", "")), project_dir, answers.get("_output_dir")
+        )
+        remove_created_folders_later(project_dir, folders)
     return 1 if problems else 0
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -164,6 +166,78 @@ def test_cookiecutter_stops_and_leaves_nothing(tmp_path: Path, overrides, prompt
     assert errors[0].startswith(f"error: prompt '{prompt}': ")
     assert rule in errors[0]
     assert not out.exists() or not any(out.iterdir())
+
+
+def refuse(out: Path, project_name: str) -> None:
+    """Run cookiecutter as a user would with ``project_name``; it must refuse the name."""
+    result = run(
+        [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(out), str(REPO)]
+        + [f"project_name={project_name}"],
+        cwd=out.parent,
+        stderr=subprocess.PIPE,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert any(
+        line.startswith(f"error: prompt 'project_name': {project_name!r} ")
+        for line in result.stderr.splitlines()
+    ), result.stderr
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 5) -> bool:
+    """Whether ``condition`` holds within ``seconds``: the hook's clean-up runs after it exits."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+@pytest.mark.parametrize("project_name", ["a/b", "x/y/z", "a/../b"])
+def test_a_project_name_with_folders_leaves_no_folder_behind(
+    tmp_path: Path, project_name: str
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    refuse(out, project_name)
+    assert wait_for(lambda: not any(out.iterdir())), sorted(out.rglob("*"))
+    assert sorted(tmp_path.iterdir()) == [out]  # nothing above the output folder either
+
+
+def test_a_refused_project_name_keeps_a_folder_that_was_there(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "keep.txt").write_text("mine\n")
+    refuse(out, "a/b")
+    time.sleep(0.3)  # time for the clean-up to have run
+    refuse(out, "a/x/b")  # the same, but with a folder (a/x) whose removal shows it has run
+    assert wait_for(lambda: not (out / "a" / "x").exists())
+    assert sorted(out.rglob("*")) == [out / "a", out / "a" / "keep.txt"]
+    assert (out / "a" / "keep.txt").read_text() == "mine\n"
+
+
+def test_created_folders_are_below_the_output_folder_deepest_first(tmp_path: Path) -> None:
+    out = tmp_path.resolve()
+    (out / "x" / "y" / "z").mkdir(parents=True)
+    project = str(out / "x" / "y" / "z")
+    expected = [str(out / "x" / "y"), str(out / "x")]
+    assert hook.created_folders("x/y/z", project, None) == expected
+    assert hook.created_folders("x/y/z", project, str(out)) == expected
+    assert hook.created_folders("x//y/./z", project, str(out)) == expected
+    assert hook.created_folders("y/z", project, str(out / "x")) == [str(out / "x" / "y")]
+    assert hook.created_folders("z", project, str(out / "x" / "y")) == []
+    assert hook.created_folders("x/y/z", project, str(out / "x")) == []  # not its output folder
+    assert hook.created_folders("q/z", project, None) == []  # not where this name leads
+    assert hook.created_folders(project, project, None) == []  # absolute
+    assert hook.created_folders("../z", project, str(out / "x" / "y" / "w")) == []
+    (out / "a").mkdir()  # cookiecutter makes out/a and out/b for a/../b
+    (out / "b").mkdir()
+    assert hook.created_folders("a/../b", str(out / "b"), None) == []  # needs the output folder
+    assert hook.created_folders("a/../b", str(out / "b"), str(out)) == [str(out / "a")]
+    (out / "link").symlink_to(out / "x")
+    linked = str(out / "link" / "y" / "z")
+    assert hook.created_folders("link/y/z", linked, None) == []  # the folders are elsewhere
 
 
 def test_every_problem_is_reported_at_once() -> None:

@@ -1,4 +1,11 @@
-"""Shared fixtures: private copies of conf/, small environments, one local SparkSession."""
+"""Shared fixtures: private copies of the tests' own configuration, small environments, one
+local SparkSession.
+
+The tests never read conf/: that is the team's, to change. They read tests/example_conf/, the
+health-plan example's configuration as the project was generated (the generator copies it
+there), and examples/one_table/, the one-table example. Only tests/test_your_conf.py reads
+conf/, to say whether it is consistent.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +22,8 @@ from {{ cookiecutter.package_name }}.config import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_CONF = PROJECT_ROOT / "tests" / "example_conf"
+ONE_TABLE = PROJECT_ROOT / "examples" / "one_table"
 
 # Spark's Python workers (SparkTrials) must import the package as the tests do, installed or not.
 os.environ["PYTHONPATH"] = os.pathsep.join(
@@ -44,11 +53,28 @@ TINY = {  # enough members for a stable holdout AUC, few trials
 }
 
 
+def copy_one_table(root: Path) -> Path:
+    """The one-table example (its data.yml, feature files and data) under ``root``, where its
+    relative data path resolves; returns its data folder."""
+    target = root / "examples" / "one_table"
+    shutil.copytree(ONE_TABLE, target)
+    return target
+
+
+@pytest.fixture
+def one_table(tmp_path: Path) -> tuple[Path, Path]:
+    """(conf folder, data folder): the example's project settings with the one-table example's
+    data, as `make run DATA=examples/one_table` reads them, under ``tmp_path``."""
+    shutil.copytree(EXAMPLE_CONF, tmp_path / "conf")
+    return tmp_path / "conf", copy_one_table(tmp_path)
+
+
 @pytest.fixture
 def conf_dir(tmp_path: Path) -> Path:
-    """A copy of conf/ that a test may edit; relative paths in it resolve under ``tmp_path``."""
+    """A copy of the example's conf that a test may edit; relative paths in it resolve under
+    ``tmp_path``."""
     target = tmp_path / "conf"
-    shutil.copytree(PROJECT_ROOT / "conf", target)
+    shutil.copytree(EXAMPLE_CONF, target)
     return target
 
 
@@ -56,7 +82,7 @@ def conf_dir(tmp_path: Path) -> Path:
 def local_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """The local environment's settings, rooted in a temporary folder."""
     root = tmp_path_factory.mktemp("project")
-    shutil.copytree(PROJECT_ROOT / "conf", root / "conf")
+    shutil.copytree(EXAMPLE_CONF, root / "conf")
     return load_settings("local", root / "conf")
 
 

@@ -49,8 +49,18 @@ def _git_problems(settings: Settings) -> list[str]:
 
 
 def preflight(settings: Settings) -> Cart:
-    """Everything that can be checked without Spark, checked before any step runs: the feature
-    files, every name they and the settings use, the search space, the code's git state."""
+    """Everything that can be checked without Spark, checked before any step runs: the
+    configuration (`check_conf`) and the code's git state."""
+    cart = check_conf(settings)
+    problems = _git_problems(settings)
+    if problems:
+        raise ConfigError(problems)
+    return cart
+
+
+def check_conf(settings: Settings) -> Cart:
+    """The feature files, every name they and the settings use, and the search space; the
+    cart, or a ConfigError listing every problem."""
     cart = load_cart(settings)
     functions = registered(settings.features.modules, settings.source_of("features", "modules"))
     problems = mapping_problems(settings, cart.mappings, functions, cart.mappings_file)
@@ -69,7 +79,6 @@ def preflight(settings: Settings) -> Cart:
                 f"{settings.source_of('sources', name)}: sources.{name}.{key}: the synthetic "
                 f"health plan has no table {table!r}" + suggest(table, list(SYNTHETIC_TABLES))
             )
-    problems += _git_problems(settings)
     if problems:
         raise ConfigError(problems)
     return cart

@@ -61,6 +61,10 @@ class Cart:
         }
 
 
+# Columns the pipeline adds beside the features (training, scoring, delivery).
+RESERVED = ("label", "part", "score", "rank", "score_date", "score_is_probability_of")
+
+
 def _mapping_problems(mappings: FeatureMappings, keys: tuple[str, ...], source: str) -> list[str]:
     problems = []
     home: dict[str, str] = {}
@@ -71,6 +75,11 @@ def _mapping_problems(mappings: FeatureMappings, keys: tuple[str, ...], source: 
                 problems.append(
                     f"{where}: {feature!r} is a key column of every row (entity.key, "
                     "entity.as_of); a feature needs a name of its own"
+                )
+            if feature in RESERVED:
+                problems.append(
+                    f"{where}: {feature!r} is a name the pipeline gives a column of its own; "
+                    "name the feature otherwise (column: keeps the source's name)"
                 )
             if feature in home:
                 problems.append(

@@ -174,14 +174,12 @@ def validate(
         missing = _schema_problems(spec, df, where)
         undeclared = [c for c in df.columns if c not in spec.columns]
         if undeclared:
-            line = (
-                f"{where}: {len(undeclared)} column(s) not declared in sources.{name}.columns, "
-                f"left out: {', '.join(undeclared)}"
-            )
+            line = f"{where}: {len(undeclared)} column(s) not declared in sources.{name}.columns"
+            names = ", ".join(undeclared)
             if settings.validation.strict:
-                problems.append(f"{line}; declare them (validation.strict is on)")
+                problems.append(f"{line}: {names}; declare them (validation.strict is on)")
             else:
-                warnings.append(line)
+                warnings.append(f"{line}, left out: {names}")
         if missing:
             problems += missing
             continue

@@ -14,7 +14,7 @@ from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import load_settings
 from {{ cookiecutter.package_name }}.estimators import ESTIMATORS
 
-from conftest import PROJECT_ROOT, add_env
+from conftest import EXAMPLE_CONF, add_env
 
 SMALL = {"ingest": {"synthetic": {"members": 3_000}}, "split": {"holdout_fraction": 0.3}}
 FAST = {  # small models: this test proves each estimator works, not how well it can do
@@ -27,7 +27,7 @@ FAST = {  # small models: this test proves each estimator works, not how well it
 def prepared(spark, tmp_path_factory):
     """A small project with its features built once; each test trains on it."""
     root = tmp_path_factory.mktemp("estimators")
-    shutil.copytree(PROJECT_ROOT / "conf", root / "conf")
+    shutil.copytree(EXAMPLE_CONF, root / "conf")
     add_env(root / "conf", "small", SMALL)
     for step in ("ingest", "validate-data", "features"):
         with contextlib.redirect_stdout(io.StringIO()):

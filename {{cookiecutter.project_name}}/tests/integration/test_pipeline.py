@@ -24,7 +24,7 @@ from {{ cookiecutter.package_name }}.config import load_settings
 from {{ cookiecutter.package_name }}.selection import load_cart
 from {{ cookiecutter.package_name }}.validation import fingerprint
 
-from conftest import PROJECT_ROOT, TINY, add_env
+from conftest import EXAMPLE_CONF, TINY, add_env
 
 FLOOR = 0.75  # the synthetic signal reaches about 0.8; chance is 0.5
 SCORE_DATE = date(2025, 12, 1)  # the latest feature snapshot of the synthetic plan
@@ -40,9 +40,10 @@ def quietly(*args: str) -> tuple[int, str]:
 
 @pytest.fixture(scope="module")
 def project(spark, tmp_path_factory):
-    """A private copy of conf/ with a small environment `tiny`: (settings, conf folder)."""
+    """A private copy of the example's conf with a small environment `tiny`: (settings, conf
+    folder)."""
     root = tmp_path_factory.mktemp("pipeline")
-    shutil.copytree(PROJECT_ROOT / "conf", root / "conf")
+    shutil.copytree(EXAMPLE_CONF, root / "conf")
     add_env(root / "conf", "tiny", {**TINY, "delivery": {"top_n": 100}})
     return load_settings("tiny", root / "conf"), root / "conf"
 
@@ -90,7 +91,8 @@ def test_mlflow_holds_trials_plots_features_config_and_lineage(project, first_ru
     run_id = parent.info.run_id
     assert parent.data.params["estimator"] == settings.training.estimator
     assert any(key.startswith("best.") for key in parent.data.params)
-    assert {"git_commit", "data_snapshot", "data.labels", "data.features"} <= set(parent.data.tags)
+    lineage = {"git_commit", "git_dirty", "data_snapshot", "data.labels", "data.features"}
+    assert lineage | {"features.groups", "features.definitions"} <= set(parent.data.tags)
     children = client.search_runs(
         [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{run_id}'"
     )
@@ -106,7 +108,15 @@ def test_mlflow_holds_trials_plots_features_config_and_lineage(project, first_ru
     } <= artifacts
     assert {"feature_list.json", "config.json", "feature_importance.json"} <= artifacts
     features = json.loads(Path(client.download_artifacts(run_id, "feature_list.json")).read_text())
-    assert features == load_cart(settings).as_dict()
+    cart = load_cart(settings)
+    assert features.pop("definitions").keys() == set(cart.selected_groups)
+    assert features == cart.as_dict()
+    # The configuration files as written, not only their paths.
+    logged = {a.path: a for a in client.list_artifacts(run_id, "conf")}
+    for role, path in (("mappings", settings.features.mappings), ("data", settings.files["data"])):
+        name = f"conf/{role}-{path.name}"
+        assert Path(client.download_artifacts(run_id, name)).read_text() == path.read_text()
+        assert name in logged
 
 
 def test_the_first_model_is_promoted_on_its_floors_with_a_record(project, first_run) -> None:
@@ -142,7 +152,7 @@ def test_the_first_model_is_promoted_on_its_floors_with_a_record(project, first_
 def test_validation_counts_are_tracked(project, first_run) -> None:
     [run] = runs(project, first_run[0], "validate-data")
     assert run.data.metrics["members.rows"] == TINY["ingest"]["synthetic"]["members"]
-    assert run.data.metrics["events.outside_eligibility"] > 0
+    assert run.data.metrics["events.outside_population"] > 0
 
 
 def test_predictions_carry_lineage_one_row_per_eligible_member(spark, project, first_run) -> None:
@@ -167,7 +177,8 @@ def test_verify_confirms_what_the_run_left(project, first_run) -> None:
     _, conf = project
     code, out = quietly("verify", "--env", "tiny", "--conf-dir", str(conf))
     assert code == 0, out
-    assert "verified: " in out and "version 1: gate PROMOTE; @champion set;" in out
+    assert "verified: features as mapped; " in out
+    assert "version 1: gate PROMOTE; @champion 1;" in out
 
 
 def test_verify_lists_every_missing_result(project, tmp_path, capsys) -> None:
@@ -189,7 +200,8 @@ def test_verify_lists_every_missing_result(project, tmp_path, capsys) -> None:
     code, _ = quietly("verify", "--env", "empty", "--conf-dir", str(conf))
     err = capsys.readouterr().err
     assert code == 6, err
-    assert "check failed (2)" in err
+    assert "check failed (3)" in err
+    assert "features: the feature table does not exist: run features" in err
     assert "has no version: train registered nothing" in err
     assert "predictions: the feature table has no snapshot yet" in err
 
@@ -241,7 +253,7 @@ def test_a_crash_while_writing_predictions_keeps_the_previous_ones(
 @pytest.mark.parametrize(
     ("day", "message"),
     [
-        ("2030-01-01", "no member is eligible on 2030-01-01: nothing to score"),
+        ("2030-01-01", "no member is in the population on 2030-01-01: nothing to score"),
         (
             "2023-01-01",
             "the feature table starts at 2024-07-01: there are no features as of 2023-01-01",
@@ -292,6 +304,14 @@ def test_a_second_run_faces_the_first_champion(project, first_run) -> None:
     assert (
         main(["rollback", "--env", "tiny", "--conf-dir", str(conf)]) == 4
     )  # nothing to roll back to
+    [rejected, *_] = runs(project, client, "deploy")  # a rejected attempt leaves a record too
+    assert (rejected.data.tags["outcome"], rejected.data.tags["challenger_version"]) == (
+        "rejected",
+        "2",
+    )
+    # verify names the champion it checked, not the newest version
+    code, out = quietly("verify", "--env", "tiny", "--conf-dir", str(conf))
+    assert code == 0 and "version 2: gate REJECT; @champion 1;" in out, out
 
 
 def test_a_worse_challenger_is_not_promoted(spark, project, first_run) -> None:

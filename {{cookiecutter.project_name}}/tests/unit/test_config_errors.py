@@ -1,4 +1,6 @@
-"""Broken configuration stops the run before Spark starts, naming the file, key and reason."""
+"""Broken configuration stops the run before Spark starts, naming the file, key and reason:
+settings, the data's declarations, the feature groups, and every name one of them uses that
+another does not declare."""
 
 from __future__ import annotations
 
@@ -50,6 +52,23 @@ def replace(file: str, old: str, new: str) -> Callable[[Path], None]:
     return edit
 
 
+def append(file: str, text: str) -> Callable[[Path], None]:
+    def edit(conf: Path) -> None:
+        path = conf / file
+        path.write_text(path.read_text() + text)
+
+    return edit
+
+
+LEAK = """
+  leak:
+    description: The outcome, as a feature.
+    columns: labels
+    features:
+      outcome: {type: integer, description: The label itself., column: label}
+"""
+
+
 def both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
     def edit(conf: Path) -> None:
         for one in edits:
@@ -58,7 +77,7 @@ def both(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
     return edit
 
 
-PROJECT, LOCAL = "project.yml", "envs/local.yml"
+PROJECT, DATA, LOCAL = "project.yml", "data.yml", "envs/local.yml"
 MAPPINGS, SELECTION = "feature_mappings.yml", "feature_selection_config.yml"
 HGB = "training.search_spaces.hist_gradient_boosting"
 
@@ -103,7 +122,7 @@ CASES = [
     ),
     (
         "missing-file",
-        set_key(PROJECT, "features.mappings", "conf/nope.yml"),
+        set_key(PROJECT, "features.mappings", "conf/nope.yml"),  # a file elsewhere, named
         ["nope.yml: file not found"],
     ),
     (
@@ -113,7 +132,7 @@ CASES = [
             set_key(SELECTION, "include_features", []),
             set_key(SELECTION, "exclude_features", ["deprivation_index", "rural"]),
         ),
-        [SELECTION, "keeps no feature besides the keys"],
+        [SELECTION, "the selection keeps no feature"],
     ),
     (
         "search-low-above-high",
@@ -197,34 +216,152 @@ CASES = [
     ),
     (
         "yaml-syntax-error",
-        replace(MAPPINGS, "key_group: keys", "key_group: [keys"),
+        replace(MAPPINGS, "groups:", "groups: [oops"),
         [MAPPINGS, "invalid YAML"],
     ),
     (
-        "files-source-without-path",
-        set_key(
-            LOCAL,
-            "ingest",
-            {
-                "source": "files",
-                "files": {
-                    "members": {"format": "csv", "path": "members.csv"},
-                    "eligibility": {"format": "csv", "path": "eligibility.csv"},
-                    "events": {"format": "csv"},
-                    "labels": {"format": "csv", "path": "labels.csv"},
-                },
-            },
-        ),
-        [LOCAL, "ingest.files.events.path: format 'csv' needs the file or folder"],
+        "csv-source-without-path",
+        set_key(DATA, "sources.events.format", "csv"),
+        [DATA, "sources.events.path: format 'csv' needs the file or folder"],
     ),
     (
-        "files-source-missing-table",
-        set_key(
-            LOCAL,
-            "ingest",
-            {"source": "files", "files": {"members": {"format": "parquet", "path": "m"}}},
+        "unknown-source-format",
+        set_key(DATA, "sources.events.format", "excel"),
+        [DATA, "sources.events.format: Input should be 'synthetic', 'csv', 'parquet', 'delta' or 'table'"],
+    ),
+    (
+        "unknown-column-type",
+        set_key(DATA, "sources.members.columns.sex", "text"),
+        [DATA, "sources.members.columns.sex.type", "'text'"],
+    ),
+    (
+        "time-column-undeclared",
+        set_key(DATA, "sources.events.time", "service_date"),
+        [DATA, "sources.events.time: 'service_date' is not a declared column of source 'events'"],
+    ),
+    (
+        "time-column-not-a-date",
+        set_key(DATA, "sources.events.time", "code"),
+        [DATA, "sources.events.time: column 'code' of source 'events' is string; it must be date"],
+    ),
+    (
+        "entity-key-not-in-source",
+        set_key(DATA, "sources.members.key", ["person_id"]),
+        [DATA, "sources.members.key: 'person_id' is not a declared column of source 'members'"],
+    ),
+    (
+        "label-column-undeclared",
+        set_key(DATA, "label.column", "labels"),
+        [DATA, "label.column: 'labels' is not a declared column of source 'labels'; did you mean 'label'?"],
+    ),
+    (
+        "label-source-unknown",
+        set_key(DATA, "label.source", "label"),
+        [DATA, "label.source: no source named 'label'; did you mean 'labels'?"],
+    ),
+    (
+        "population-end-undeclared",
+        set_key(DATA, "population.end", "stop_date"),
+        [DATA, "population.end: 'stop_date' is not a declared column of source 'eligibility'"],
+    ),
+    (
+        "population-half-span",
+        drop_key(DATA, "population.end"),
+        [DATA, "population.end: spans need both start and end columns"],
+    ),
+    (
+        "within-population-without-spans",
+        both(
+            drop_key(DATA, "population.start"),
+            drop_key(DATA, "population.end"),
+            set_key(DATA, "sources.labels.within_population", False),
         ),
-        [LOCAL, "ingest.files: source 'files' needs eligibility, events, labels"],
+        [DATA, "sources.events.within_population: needs a population with spans"],
+    ),
+    (
+        "snapshots-until-unknown-source",
+        set_key(DATA, "features.snapshots.last", "claims"),
+        [DATA, "features.snapshots.last: no source named 'claims'"],
+    ),
+    (
+        "snapshots-two-ways",
+        set_key(DATA, "features.snapshots.dates", ["2025-01-01"]),
+        [DATA, "features.snapshots: give exactly one of"],
+    ),
+    (
+        "source-named-like-a-pipeline-table",
+        replace(DATA, "  members:\n    format: synthetic", "  supermarket:\n    format: synthetic"),
+        [DATA, "sources.supermarket: the name is features.table too"],
+    ),
+    (
+        "synthetic-table-unknown",
+        set_key(DATA, "sources.events.table", "claims"),
+        [DATA, "sources.events.table: the synthetic health plan has no table 'claims'"],
+    ),
+    (
+        "aggregate-filter-column-undeclared",
+        replace(MAPPINGS, "where: {event_type: ed_visit}\n        days: 90", "where: {event_typ: ed_visit}\n        days: 90"),
+        [MAPPINGS, "groups.utilisation.features.ed_visits_90d.where.event_typ: source 'events' declares no column 'event_typ'; did you mean 'event_type'?"],
+    ),
+    (
+        "aggregate-filter-value-of-another-type",
+        replace(MAPPINGS, "where: {event_type: ed_visit}\n        days: 90", "where: {event_type: 3}\n        days: 90"),
+        [MAPPINGS, "ed_visits_90d.where.event_type: 3 cannot be compared with column 'event_type', a string"],
+    ),
+    (
+        "aggregate-type-mismatch",
+        replace(MAPPINGS, "type: integer\n        description: Inpatient admissions", "type: boolean\n        description: Inpatient admissions"),
+        [MAPPINGS, "groups.utilisation.features.admissions_365d.type: agg count gives integer or long or double, not boolean"],
+    ),
+    (
+        "aggregate-without-agg",
+        replace(MAPPINGS, "        agg: count\n        where: {event_type: admission}", "        where: {event_type: admission}"),
+        [MAPPINGS, "groups.utilisation.features.admissions_365d.agg: an aggregate feature needs agg"],
+    ),
+    (
+        "aggregate-over-a-source-without-time",
+        replace(MAPPINGS, "aggregate: events", "aggregate: members"),
+        [MAPPINGS, "groups.utilisation.aggregate: source 'members' has no time column"],
+    ),
+    (
+        "columns-feature-undeclared",
+        replace(MAPPINGS, "      rural: {type: boolean", "      rurality: {type: boolean"),
+        [MAPPINGS, "groups.socioeconomic.features.rurality: source 'members' declares no column 'rurality'; did you mean 'rural'?"],
+    ),
+    (
+        "columns-feature-of-another-type",
+        replace(MAPPINGS, "      rural: {type: boolean", "      rural: {type: string"),
+        [MAPPINGS, "groups.socioeconomic.features.rural.type: string, but column 'rural' of source 'members' is boolean"],
+    ),
+    (
+        "columns-group-takes-the-label",
+        append(MAPPINGS, LEAK),
+        [MAPPINGS, "groups.leak.features.outcome: takes 'label', the label (label.column)"],
+    ),
+    (
+        "feature-named-like-a-training-column",
+        replace(MAPPINGS, "      rural: {type: boolean", "      part: {type: integer, description: Dup.}\n      rural: {type: boolean"),
+        [MAPPINGS, "groups.socioeconomic.features.part: 'part' is a name the pipeline gives"],
+    ),
+    (
+        "python-function-unknown",
+        replace(MAPPINGS, "python: clinical", "python: clinic"),
+        [MAPPINGS, "groups.clinical.python: no function registered as 'clinic'; did you mean 'clinical'?"],
+    ),
+    (
+        "group-without-origin",
+        replace(MAPPINGS, "    python: enrolment\n    sources: [members, eligibility]\n", ""),
+        [MAPPINGS, "groups.enrolment: say where the features come from with exactly one of"],
+    ),
+    (
+        "listed-features-outside-a-columns-group",
+        replace(MAPPINGS, "      plan_type: {type: string, description: Plan the member is enrolled in.}\n      months_enrolled: {type: integer, description: Months of continuous eligibility.}", "      [plan_type, months_enrolled]"),
+        [MAPPINGS, "groups.enrolment.features: a list of names is for a group of `columns: <source>`"],
+    ),
+    (
+        "feature-named-like-a-key",
+        replace(MAPPINGS, "      rural: {type: boolean", "      member_id: {type: string, description: Dup.}\n      rural: {type: boolean"),
+        [MAPPINGS, "groups.socioeconomic.features.member_id: 'member_id' is a key column of every row"],
     ),
     (
         "storage-both-places",
@@ -236,8 +373,8 @@ CASES = [
     ),
     (
         "synthetic-too-short",
-        set_key(PROJECT, "ingest.synthetic.end_date", "2024-06-30"),
-        [PROJECT, "ingest.synthetic.end_date: must be at least 365 days after start_date"],
+        set_key(DATA, "ingest.synthetic.end_date", "2024-06-30"),
+        [DATA, "ingest.synthetic.end_date: must be at least 365 days after start_date"],
     ),
     (
         "feature-type-typo",
@@ -265,8 +402,8 @@ def no_spark(monkeypatch):
     monkeypatch.setattr(context, "get_spark", refuse)
 
 
-def test_there_are_at_least_twenty_cases() -> None:
-    assert len({case_id for case_id, _, _ in CASES}) == len(CASES) >= 20
+def test_there_are_at_least_fifty_cases() -> None:
+    assert len({case_id for case_id, _, _ in CASES}) == len(CASES) >= 50
 
 
 @pytest.mark.parametrize(("edit", "fragments"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])

@@ -1,5 +1,6 @@
 """Deploy and rollback on a real (SQLite) registry: the gate cannot be skipped, one alias write
-commits a promotion, every move is recorded, and a failure midway leaves a valid champion."""
+commits a promotion, every attempt is recorded (promoted, rejected or refused), and a failure
+midway leaves a valid champion."""
 
 from __future__ import annotations
 
@@ -74,7 +75,8 @@ def test_first_promotion_and_its_record(p: Platform) -> None:
     [run] = audit(p, "deploy")
     assert run.info.status == "FINISHED"
     assert run.data.tags["alias.champion"] == f"none -> {version}"
-    assert {"git_commit", "moved_at", "model"} <= set(run.data.tags)
+    assert run.data.tags["outcome"] == "promoted"
+    assert {"git_commit", "git_dirty", "moved_at", "model"} <= set(run.data.tags)
     assert run.data.tags["gate.run_id"] == f"validate-run-of-{version}"  # the decision it acted on
     tags = registry.version_tags(p.settings.registry.model_name, version)
     assert tags["deployed_by_run"] == run.info.run_id
@@ -96,6 +98,11 @@ def test_an_unvalidated_challenger_is_never_deployed(p: Platform) -> None:
     ):
         deploy(p)
     assert aliases(p)["champion"] is None
+    [refused] = audit(p, "deploy")
+    assert refused.data.tags["outcome"] == "refused"
+    assert refused.data.tags["challenger_version"] == version
+    assert "has not been validated" in refused.data.tags["reason"]
+    assert not any(k.startswith("alias.") for k in refused.data.tags)  # nothing moved
 
 
 def test_a_decision_against_another_champion_is_stale(p: Platform) -> None:
@@ -112,6 +119,11 @@ def test_a_decision_against_another_champion_is_stale(p: Platform) -> None:
 def test_nothing_to_deploy(p: Platform) -> None:
     with pytest.raises(RegistryError, match="has no @challenger to deploy"):
         deploy(p)
+    [refused] = audit(p, "deploy")
+    assert (refused.data.tags["outcome"], refused.data.tags["challenger_version"]) == (
+        "refused",
+        "none",
+    )
 
 
 def test_a_rejected_challenger_moves_nothing(p: Platform, capsys) -> None:
@@ -123,6 +135,10 @@ def test_a_rejected_challenger_moves_nothing(p: Platform, capsys) -> None:
     out = capsys.readouterr().out
     assert f"REJECTED: {p.settings.registry.model_name} version {second} stays a challenger" in out
     assert "roc_auc 0.8 >= floor 0.7" in out
+    rejected_run, promoted_run = audit(p, "deploy")
+    assert rejected_run.data.tags["outcome"] == "rejected"
+    assert rejected_run.data.tags["gate.run_id"] == f"validate-run-of-{second}"
+    assert promoted_run.data.tags["outcome"] == "promoted"
     gate = p.settings.gate.model_copy(update={"fail_on_reject": True})
     p.settings = p.settings.model_copy(update={"gate": gate})
     with pytest.raises(RejectedError) as rejected:

@@ -31,7 +31,10 @@ def databricks_store(exists: bool, staleness: int | None = None):
     tables = create_autospec(DatabricksTables, instance=True)
     tables.describe.return_value = NAME
     tables.exists.return_value = exists
-    return DatabricksFeatureStore(client, tables, "supermarket", staleness), client, tables
+    store = DatabricksFeatureStore(
+        client, tables, "supermarket", ["member_id"], "as_of_date", staleness
+    )
+    return store, client, tables
 
 
 def test_first_write_creates_a_time_series_table() -> None:
@@ -44,18 +47,36 @@ def test_first_write_creates_a_time_series_table() -> None:
         timeseries_column="as_of_date",
         partition_columns=["as_of_date"],
         df=df,
-        description="Member features by as-of date (the supermarket).",
+        description="Features by entity and as-of date (the supermarket).",
     )
     client.write_table.assert_not_called()
     tables.set_metadata.assert_called_once_with("supermarket", {"watermark": "2024-07-01"})
 
 
-def test_later_writes_merge() -> None:
-    store, client, _ = databricks_store(exists=True)
+def test_later_writes_replace_exactly_their_dates_in_one_commit() -> None:
+    """A merge would keep the rows of entities no longer in a recomputed date's population."""
+    store, client, tables = databricks_store(exists=True)
     df = MagicMock(name="features")
-    store.write(df, [date(2024, 8, 1)], {"watermark": "2024-08-01"})
-    client.write_table.assert_called_once_with(name=NAME, df=df, mode="merge")
+    dates = [date(2024, 8, 1), date(2024, 9, 1)]
+    store.write(df, dates, {"watermark": "2024-09-01"})
+    tables.overwrite_partitions.assert_called_once_with(
+        df, "supermarket", "as_of_date", dates, {"watermark": "2024-09-01"}
+    )
+    client.write_table.assert_not_called()
     client.create_table.assert_not_called()
+
+
+def test_a_composite_key_is_the_tables_primary_key_and_the_lookup_key() -> None:
+    client = create_autospec(FeatureEngineeringClient, instance=True)
+    tables = create_autospec(DatabricksTables, instance=True)
+    tables.describe.return_value, tables.exists.return_value = NAME, False
+    store = DatabricksFeatureStore(client, tables, "supermarket", ["shop", "till"], "on")
+    store.write(MagicMock(), [date(2024, 8, 1)], {})
+    call = client.create_table.call_args.kwargs
+    assert (call["primary_keys"], call["timeseries_column"]) == (["shop", "till", "on"], "on")
+    store.lookup(MagicMock(), ["x"])
+    [lookup] = client.create_training_set.call_args.kwargs["feature_lookups"]
+    assert (lookup.lookup_key, lookup.timestamp_lookup_key) == (["shop", "till"], "on")
 
 
 def test_training_set_looks_features_up_as_of_each_row() -> None:
@@ -67,7 +88,7 @@ def test_training_set_looks_features_up_as_of_each_row() -> None:
     [lookup] = call["feature_lookups"]
     assert (lookup.table_name, lookup.lookup_key, lookup.timestamp_lookup_key) == (
         NAME,
-        "member_id",
+        ["member_id"],
         "as_of_date",
     )
     assert lookup.feature_names == ["age", "rx_fills_90d"]
@@ -131,7 +152,7 @@ def test_log_model_packages_the_feature_lookups() -> None:
 
 
 def test_local_store_writes_partitions_and_looks_up_as_of(spark, tmp_path: Path) -> None:
-    store = LocalFeatureStore(LocalTables(spark, tmp_path), "supermarket")
+    store = LocalFeatureStore(LocalTables(spark, tmp_path), "supermarket", ["member_id"], "as_of_date")
     assert store.state() == {}
     table = spark.createDataFrame(
         [("A", date(2024, 1, 1), 1), ("A", date(2024, 2, 1), 2)],

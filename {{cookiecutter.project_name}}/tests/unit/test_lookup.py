@@ -17,7 +17,7 @@ SNAPSHOTS = [  # member, as-of date, feature value
 def lookup(spark, spine_rows, max_staleness_days=None) -> dict:
     table = spark.createDataFrame(SNAPSHOTS, "member_id string, as_of_date date, x int")
     spine = spark.createDataFrame(spine_rows, "member_id string, as_of_date date, label int")
-    joined = as_of_join(spine, table, ["x"], max_staleness_days)
+    joined = as_of_join(spine, table, ["x"], ["member_id"], "as_of_date", None, max_staleness_days)
     assert joined.columns == ["member_id", "as_of_date", "label", "x"]
     return {(r.member_id, r.as_of_date): r.x for r in joined.collect()}
 
@@ -56,3 +56,16 @@ def test_staleness_limit(spark) -> None:
         ("A", date(2024, 3, 20)): 3,
         ("B", date(2024, 6, 1)): None,
     }
+
+
+def test_any_key_and_another_time_column(spark) -> None:
+    table = spark.createDataFrame(
+        [("s", 1, date(2024, 1, 1), 10), ("s", 2, date(2024, 1, 1), 20), ("s", 1, date(2024, 3, 1), 30)],
+        "shop string, till int, valid date, x int",
+    )
+    spine = spark.createDataFrame(
+        [("s", 1, date(2024, 2, 1)), ("s", 2, date(2024, 2, 1))], "shop string, till int, on date"
+    )
+    joined = as_of_join(spine, table, ["x"], ["shop", "till"], "on", "valid")
+    assert joined.columns == ["shop", "till", "on", "x"]
+    assert {(r.till, r.x) for r in joined.collect()} == {(1, 10), (2, 20)}

@@ -11,41 +11,32 @@ from {{ cookiecutter.package_name }}.config import (
     ConfigError,
     load_settings,
 )
+from {{ cookiecutter.package_name }}.mappings import FeatureMappings
 from {{ cookiecutter.package_name }}.selection import (
-    FeatureMappings,
     FeatureSelection,
     load_cart,
     resolve,
 )
 
+
+def group(description: str, **features: str) -> dict:
+    return {
+        "description": description,
+        "python": "anything",
+        "sources": ["some_source"],
+        "features": {f: {"type": t, "description": f} for f, t in features.items()},
+    }
+
+
 MAPPINGS = FeatureMappings.model_validate(
     {
-        "key_group": "keys",
         "groups": {
-            "keys": {
-                "description": "row identity",
-                "features": {
-                    "member_id": {"type": "string", "description": "member"},
-                    "as_of_date": {"type": "date", "description": "date"},
-                },
-            },
-            "demographics": {
-                "description": "who",
-                "features": {
-                    "age": {"type": "integer", "description": "age"},
-                    "sex": {"type": "string", "description": "sex"},
-                },
-            },
-            "utilisation": {
-                "description": "use of care",
-                "features": {
-                    "admissions_365d": {"type": "integer", "description": "admissions"},
-                    "ed_visits_90d": {"type": "integer", "description": "ED visits"},
-                },
-            },
-        },
+            "demographics": group("who", age="integer", sex="string"),
+            "utilisation": group("use of care", admissions_365d="integer", ed_visits_90d="integer"),
+        }
     }
 )
+KEYS = ("member_id", "as_of_date")
 
 
 def select(**fields) -> FeatureSelection:
@@ -54,16 +45,17 @@ def select(**fields) -> FeatureSelection:
 
 def errors(selection: FeatureSelection, mappings: FeatureMappings = MAPPINGS) -> list[str]:
     with pytest.raises(ConfigError) as caught:
-        resolve(mappings, selection, selection_file="sel.yml", mappings_file="map.yml")
+        resolve(mappings, selection, KEYS, selection_file="sel.yml", mappings_file="map.yml")
     return caught.value.problems
 
 
 def test_groups_are_taken_whole_in_mapping_order() -> None:
-    cart = resolve(MAPPINGS, select(include_groups=["utilisation", "demographics"]))
+    cart = resolve(MAPPINGS, select(include_groups=["utilisation", "demographics"]), KEYS)
     assert cart.keys == ("member_id", "as_of_date")
     assert cart.features == ("age", "sex", "admissions_365d", "ed_visits_90d")
-    assert cart.types["as_of_date"] == "date"
+    assert cart.types["age"] == "integer"
     assert cart.groups["ed_visits_90d"] == "utilisation"
+    assert cart.selected_groups == ["demographics", "utilisation"]
 
 
 def test_single_features_are_added_and_dropped() -> None:
@@ -74,22 +66,25 @@ def test_single_features_are_added_and_dropped() -> None:
             include_features=["ed_visits_90d"],
             exclude_features=["sex"],
         ),
+        KEYS,
     )
     assert cart.features == ("age", "ed_visits_90d")
 
 
 def test_all_groups_less_excluded_ones() -> None:
-    cart = resolve(MAPPINGS, select(include_groups="all", exclude_groups=["utilisation"]))
+    cart = resolve(MAPPINGS, select(include_groups="all", exclude_groups=["utilisation"]), KEYS)
     assert cart.features == ("age", "sex")
 
 
-def test_keys_are_kept_even_when_their_group_is_not_named() -> None:
-    cart = resolve(MAPPINGS, select(include_features=["age"]))
-    assert cart.keys == ("member_id", "as_of_date")
+def test_the_keys_come_with_every_cart() -> None:
+    cart = resolve(MAPPINGS, select(include_features=["age"]), ("shop", "till", "on"))
+    assert cart.keys == ("shop", "till", "on")
     assert cart.features == ("age",)
-    assert cart.as_dict()["features"] == [
-        {"name": "age", "type": "integer", "group": "demographics"}
-    ]
+    assert cart.as_dict() == {
+        "keys": ["shop", "till", "on"],
+        "groups": ["demographics"],
+        "features": [{"name": "age", "type": "integer", "group": "demographics"}],
+    }
 
 
 def test_unknown_group_is_named_with_the_closest_valid_one() -> None:
@@ -118,21 +113,24 @@ def test_feature_in_two_groups_is_an_error_in_the_mappings() -> None:
     )
 
 
-def test_unknown_key_group() -> None:
-    data = {**MAPPINGS.model_dump(), "key_group": "key"}
+def test_a_feature_may_not_take_a_key_name() -> None:
+    data = MAPPINGS.model_dump()
+    data["groups"]["utilisation"]["features"]["as_of_date"] = {"type": "date", "description": "d"}
     [line] = errors(select(include_groups=["demographics"]), FeatureMappings.model_validate(data))
-    assert line == "map.yml: key_group: unknown group 'key'; did you mean 'keys'?"
+    assert line.startswith("map.yml: groups.utilisation.features.as_of_date: 'as_of_date' is a key")
 
 
 def test_empty_selection_is_an_error() -> None:
     [line] = errors(select(include_groups=["demographics"], exclude_features=["age", "sex"]))
-    assert "keeps no feature besides the keys" in line
+    assert "the selection keeps no feature" in line
 
 
-def test_keys_cannot_be_excluded() -> None:
-    assert len(errors(select(include_groups="all", exclude_groups=["keys"]))) == 1
-    [line] = errors(select(include_groups="all", exclude_features=["member_id"]))
-    assert "every selection keeps" in line
+def test_a_list_of_a_sources_columns_takes_their_declared_types(one_table) -> None:
+    cart = load_cart(load_settings("local", *one_table))
+    assert cart.keys == ("patient_id", "as_of_date")
+    assert cart.selected_groups == ["vitals", "labs", "history"]
+    assert (cart.types["heart_rate"], cart.types["age"]) == ("double", "integer")
+    assert cart.mappings.feature("age").description == "age of source discharges"
 
 
 def test_included_and_excluded_at_once_is_ambiguous() -> None:

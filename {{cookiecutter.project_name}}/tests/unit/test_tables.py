@@ -14,7 +14,7 @@ from {{ cookiecutter.package_name }}.adapters.tables import (
     LocalTables,
     read_source,
 )
-from {{ cookiecutter.package_name }}.config import SourceTable
+from {{ cookiecutter.package_name }}.config import SourceSpec
 from {{ cookiecutter.package_name }}.errors import DataError
 
 D1, D2, D3 = date(2024, 1, 1), date(2024, 2, 1), date(2024, 3, 1)
@@ -114,19 +114,28 @@ def test_sources_are_read_from_csv_parquet_or_a_table(spark, tmp_path: Path) -> 
     rows.write.parquet(str(tmp_path / "p"))
     rows.write.option("header", "true").csv(str(tmp_path / "c"))
     rows.createOrReplaceTempView("source_table")
+    columns = {"member_id": "string", "as_of_date": "date", "x": "integer"}
     specs = {
-        "parquet": SourceTable(format="parquet", path=tmp_path / "p"),
-        "csv": SourceTable(format="csv", path=tmp_path / "c"),
-        "table": SourceTable(format="table", table="source_table"),
+        "parquet": SourceSpec(format="parquet", path=tmp_path / "p", columns=columns),
+        "csv": SourceSpec(format="csv", path=tmp_path / "c", columns=columns),
+        "table": SourceSpec(format="table", table="source_table", columns=columns),
     }
     for kind, spec in specs.items():
         df = read_source(spark, spec, kind)
         assert df.columns == ["member_id", "as_of_date", "x"], kind
         assert [tuple(map(str, r)) for r in df.collect()] == [("A", "2024-01-01", "1")], kind
     with pytest.raises(DataError, match="main.claims.nope: no such table"):
-        read_source(
-            spark, SourceTable(format="table", table="main.claims.nope"), "main.claims.nope"
-        )
+        spec = SourceSpec(format="table", table="main.claims.nope", columns=columns)
+        read_source(spark, spec, "main.claims.nope")
+
+
+def test_csv_reader_options_are_passed_on(spark, tmp_path: Path) -> None:
+    path = tmp_path / "semicolons.csv"
+    path.write_text("id;amount\na;1,5\n")
+    spec = SourceSpec(
+        format="csv", path=path, options={"sep": ";"}, columns={"id": "string", "amount": "string"}
+    )
+    assert [tuple(r) for r in read_source(spark, spec, "x").collect()] == [("a", "1,5")]
 
 
 def test_databricks_tables_replace_partitions_and_keep_metadata_as_a_property() -> None:

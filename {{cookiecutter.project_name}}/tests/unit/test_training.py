@@ -51,18 +51,20 @@ def test_integer_hyperparameters_are_cast() -> None:
     assert type(typed("spark_gbt", {"maxDepth": 3.0})["maxDepth"]) is int
 
 
-def test_split_is_by_member_stable_and_sized(spark) -> None:
+def test_split_is_by_entity_stable_and_sized(spark) -> None:
     members = spark.range(20_000).selectExpr("concat('M', id) as member_id")
     split = SplitSettings(holdout_fraction=0.2, validation_fraction=0.1)
-    first = {r.member_id: r.part for r in with_part(members, split).collect()}
-    again = {r.member_id: r.part for r in with_part(members, split).collect()}
+    first = {r.member_id: r.part for r in with_part(members, split, ["member_id"]).collect()}
+    again = {r.member_id: r.part for r in with_part(members, split, ["member_id"]).collect()}
     assert first == again
     shares = pd.Series(first).value_counts(normalize=True)
     assert abs(shares["holdout"] - 0.2) < 0.02 and abs(shares["validation"] - 0.1) < 0.02
     moved = {
         r.member_id: r.part
         for r in with_part(
-            members, SplitSettings(holdout_fraction=0.2, validation_fraction=0.1, salt="other")
+            members,
+            SplitSettings(holdout_fraction=0.2, validation_fraction=0.1, salt="other"),
+            ["member_id"],
         ).collect()
     }
     assert moved != first
