@@ -408,3 +408,132 @@ def test_another_option_set_passes_its_own_unit_suite(
     )
     assert result.returncode == 0, tail(result.stdout)
     assert re.search(r"\d+ passed", result.stdout.strip().splitlines()[-1])
+
+
+# A second dataset, written for this test and shaped nothing like the health plan: one wide
+# table of numeric lab results per visit (no events, no eligibility, no member attributes), a
+# boolean label, a composite key, weekly dates.
+WIDE_DATA_YML = """
+entity: {name: visit, plural: visits, key: [site, visit_id], as_of: observed_on}
+label: {source: panels, column: deteriorated, positive_class: a deterioration within 48 hours}
+sources:
+  panels:
+    format: parquet
+    path: data/panels.parquet
+    columns: {site: {type: string, from: SITE}, visit_id: string, week: date,
+              deteriorated: boolean, %(columns)s}
+    time: week
+    unique: true
+population: {source: panels, max_age_days: 7}
+features:
+  snapshots: {dates_of: panels}
+"""
+WIDE_GROUPS = {"chemistry": "chem", "haematology": "haem", "gases": "gas"}  # 8 columns each
+WIDE_SELECTED = ["chemistry", "gases"]  # haematology is left out
+
+
+def write_wide_dataset(project: Path) -> None:
+    """conf/data.yml, the feature files and data/panels.parquet of the wide dataset."""
+    import numpy as np
+    import pandas as pd
+    import yaml
+
+    rng = np.random.default_rng(7)
+    rows, weeks = 3_000, pd.date_range("2025-01-06", periods=6, freq="7D").date
+    frame = pd.DataFrame(
+        {
+            "SITE": rng.choice(["north", "south"], rows),
+            "visit_id": [f"V{i:05d}" for i in range(rows)],
+            "week": rng.choice(weeks, rows),
+        }
+    )
+    signal = np.zeros(rows)
+    columns = {}
+    for prefix in WIDE_GROUPS.values():
+        for i in range(8):
+            name = f"{prefix}_{i}"
+            frame[name] = rng.normal(0, 1, rows).round(3)
+            columns[name] = "double"
+            signal += (0.6 if prefix != "haem" else 0.0) * frame[name] * (i % 3 == 0)
+    frame["deteriorated"] = rng.random(rows) < 1 / (1 + np.exp(-(signal - 1.2)))
+    (project / "data").mkdir(exist_ok=True)
+    frame.to_parquet(project / "data" / "panels.parquet", index=False)
+    conf = project / "conf"
+    listed = ", ".join(f"{c}: double" for c in columns)
+    (conf / "data.yml").write_text(WIDE_DATA_YML % {"columns": listed})
+    groups = {
+        group: {
+            "description": f"The {group} panel.",
+            "columns": "panels",
+            "features": [f"{prefix}_{i}" for i in range(8)],
+        }
+        for group, prefix in WIDE_GROUPS.items()
+    }
+    (conf / "feature_mappings.yml").write_text(yaml.safe_dump({"groups": groups}))
+    (conf / "feature_selection_config.yml").write_text(
+        yaml.safe_dump({"include_groups": WIDE_SELECTED, "exclude_features": ["gas_7"]})
+    )
+    ci = conf / "envs" / "ci.yml"
+    ci.write_text(ci.read_text().split("ingest:")[0])  # no synthetic plan to shrink any more
+    project_yml = conf / "project.yml"
+    text = project_yml.read_text()
+    text = text.replace("estimator: hist_gradient_boosting", "estimator: spark_logistic_regression")
+    text = text.replace("max_evals: 20", "max_evals: 4").replace("top_n: 1000", "top_n: 100")
+    project_yml.write_text(text.replace("roc_auc: 0.70", "roc_auc: 0.60"))
+
+
+@pytest.fixture(scope="session")
+def own_data_project(installed_default: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A clone of the e2e project, with its virtualenv, whose conf/ and data are replaced by
+    the wide dataset, as a team would replace them: no file under src/ changes."""
+    project = tmp_path_factory.mktemp("own-data") / installed_default.name
+    subprocess.run(["git", "clone", "-q", str(installed_default), str(project)], check=True)
+    venv = [str(installed_default / ".venv"), str(project / ".venv")]
+    subprocess.run(["cp", "-a", *venv], check=True)
+    python = project / ".venv" / "bin" / "python"
+    install = run([str(python), "-m", "pip", "install", "-q", "--no-deps", "-e", "."], cwd=project)
+    assert install.returncode == 0, tail(install.stdout)
+    (project / ".venv" / ".installed").touch()
+    write_wide_dataset(project)
+    changed = run(["git", "status", "--porcelain", "--", "src"], cwd=project)
+    assert changed.stdout == "", changed.stdout
+    return project
+
+
+def test_with_its_own_data_the_projects_suite_passes(own_data_project: Path) -> None:
+    """The project's `make test` after conf/ and the data were replaced: the mechanism and
+    example tests read their own configuration; test_your_conf checks the new conf/."""
+    result = run(["make", "test"], cwd=own_data_project, env=clean_env(), timeout=3000)
+    assert result.returncode == 0, tail(result.stdout, 80)
+    summary = result.stdout.strip().splitlines()[-1]
+    passed = re.search(r"(\d+) passed", summary)
+    assert passed and int(passed.group(1)) >= 200 and "failed" not in summary, summary
+
+
+def test_with_its_own_data_make_run_trains_on_exactly_the_selected_groups(
+    own_data_project: Path,
+) -> None:
+    result = run(["make", "run"], cwd=own_data_project, env=clean_env())
+    assert result.returncode == 0, tail(result.stdout, 80)
+    assert_steps_done(result.stdout, PIPELINE_STEPS)
+    assert "6 of 6 snapshots computed" in result.stdout
+    assert re.search(r"[\d,]+ visits scored for 2025-02-10", result.stdout), tail(result.stdout)
+    assert "PROMOTED" in result.stdout
+    package = next(p.name for p in (own_data_project / "src").iterdir() if p.is_dir())
+    script = (
+        "import mlflow\n"
+        f"from {package}.config import load_settings\n"
+        "s = load_settings('local', 'conf')\n"
+        "c = mlflow.MlflowClient(s.tracking.tracking_uri, s.tracking.registry_uri)\n"
+        "v = c.get_model_version_by_alias(s.registry.model_name, 'champion')\n"
+        "print(open(c.download_artifacts(v.run_id, 'feature_list.json')).read())\n"
+    )
+    python = own_data_project / ".venv" / "bin" / "python"
+    listed = run([str(python), "-c", script], cwd=own_data_project, stderr=subprocess.DEVNULL)
+    assert listed.returncode == 0, listed.stdout
+    features = json.loads(listed.stdout)
+    assert features["keys"] == ["site", "visit_id", "observed_on"]
+    assert features["groups"] == WIDE_SELECTED
+    names = [f["name"] for f in features["features"]]
+    expected = [f"{WIDE_GROUPS[g]}_{i}" for g in WIDE_SELECTED for i in range(8)]
+    assert names == [n for n in expected if n != "gas_7"]

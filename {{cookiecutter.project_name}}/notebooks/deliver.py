@@ -2,7 +2,7 @@
 # MAGIC %md
 # MAGIC # deliver
 # MAGIC Task `deliver` of the inference and delivery jobs. Writes the day's worklist (the top-
-# MAGIC ranked members) and its report to the delivery volume.
+# MAGIC ranked entities) and its report to the delivery volume.
 # MAGIC
 # MAGIC A shell: the widgets below are the task's parameters, and all logic is in the package
 # MAGIC (`{{ cookiecutter.package_name }}.jobs.run_task`), tested with the project.

@@ -2,7 +2,7 @@
 # MAGIC %md
 # MAGIC # validate_data
 # MAGIC Task `validate_data` of the features job. Checks the raw tables (schema, types, keys,
-# MAGIC dates, eligibility) and stops the job on bad data.
+# MAGIC dates, population) as the sources declare and stops the job on bad data.
 # MAGIC
 # MAGIC A shell: the widgets below are the task's parameters, and all logic is in the package
 # MAGIC (`{{ cookiecutter.package_name }}.jobs.run_task`), tested with the project.

@@ -7,6 +7,7 @@ python -m {{ cookiecutter.package_name }} <step> --env <env>
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from datetime import date
 from pathlib import Path
@@ -46,13 +47,30 @@ def build_parser() -> argparse.ArgumentParser:
         help="score and deliver for this date (YYYY-MM-DD) instead of inference.score_date",
     )
     parser.add_argument("--port", type=int, default=5000, help="port of `ui` (default: 5000)")
+    parser.add_argument(
+        "--isolated",
+        action="store_true",
+        help="with run: each step in a Python process of its own, as Databricks job tasks run",
+    )
     return parser
+
+
+def _run_isolated(argv: list[str], steps: list[str]) -> int:
+    """Each step as ``python -m <package> <step> <the same options>``, one process each, in
+    order; the first that fails stops the run with its exit code."""
+    options = [a for a in argv if a not in ("run", "--isolated")]
+    for step in steps:
+        done = subprocess.run([sys.executable, "-m", __package__, step, *options], check=False)
+        if done.returncode:
+            return done.returncode
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen step(s). Exit codes: 0 done, 2 configuration, 3 data, 4 registry state,
     5 challenger rejected with gate.fail_on_reject, 6 verify found a problem. Configuration is
     checked whole first."""
+    argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.env, args.conf_dir, args.data_dir)
@@ -61,7 +79,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.step == "ui":
             return serve_ui(settings.tracking, args.port)
         steps = list(pipeline.STEPS) if args.step == "run" else [args.step]
-        pipeline.run(settings, steps)
+        if args.isolated:
+            pipeline.preflight(settings)  # every configuration problem before any process starts
+            code = _run_isolated(argv, steps)
+            if code:
+                return code
+        else:
+            pipeline.run(settings, steps)
     except ProblemsError as error:
         print(f"{error.kind} ({len(error.problems)}), nothing more was done:", file=sys.stderr)
         for line in error.problems:

@@ -84,12 +84,13 @@ class RegistrySettings(Strict):
 
 
 class SyntheticSource(Strict):
-    """The seeded synthetic health plan, read by sources of format ``synthetic``."""
+    """The seeded synthetic health plan, read by sources of format ``synthetic`` (an overlay
+    that sets these with no such source changes nothing)."""
 
     members: PositiveInt = 100_000
     seed: int = 7
-    start_date: date
-    end_date: date
+    start_date: date = date(2024, 1, 1)
+    end_date: date = date(2025, 12, 31)
     label_horizon_days: PositiveInt = 90
 
     @model_validator(mode="after")

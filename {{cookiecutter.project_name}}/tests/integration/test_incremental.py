@@ -107,7 +107,9 @@ class Project:
     def partitions(self) -> dict[str, int]:
         p = self.platform()
         table = p.tables.path(p.settings.features.table)
-        return {d.name: d.stat().st_ino for d in table.iterdir() if d.name.startswith("as_of_date=")}
+        return {
+            d.name: d.stat().st_ino for d in table.iterdir() if d.name.startswith("as_of_date=")
+        }
 
     def column(self, name: str) -> dict[date, object]:
         return {r.as_of_date: r[name] for r in self.platform().store.read().collect()}

@@ -36,7 +36,9 @@ def run(conf: Path, data: Path, env: str, *steps: str) -> str:
 def logged_features(settings) -> dict:
     client = mlflow.MlflowClient(settings.tracking.tracking_uri, settings.tracking.registry_uri)
     version = client.get_model_version_by_alias(settings.registry.model_name, "champion")
-    return json.loads(Path(client.download_artifacts(version.run_id, "feature_list.json")).read_text())
+    return json.loads(
+        Path(client.download_artifacts(version.run_id, "feature_list.json")).read_text()
+    )
 
 
 def test_the_one_table_example_runs_end_to_end(spark, one_table) -> None:

@@ -97,7 +97,9 @@ def test_an_entity_without_rows_gets_zero_counts_and_empty_values(spark) -> None
         "since": feature("integer", "days_since"),
         "largest": feature("double", "max", column="amount"),
     }
-    row = one(windowed(spine(spark, [("s9", 1, D)]), sales(spark, ROWS), KEY, AS_OF, "sold", features))
+    row = one(
+        windowed(spine(spark, [("s9", 1, D)]), sales(spark, ROWS), KEY, AS_OF, "sold", features)
+    )
     assert (row["n"], row["total"], row["seen"]) == (0, 0.0, False)
     assert (row["since"], row["largest"]) == (None, None)
 
@@ -117,7 +119,9 @@ def prices(spark):
         ("s1", 1, date(2024, 12, 1), 2.0, "b"),
         ("s1", 1, date(2025, 2, 1), 3.0, "c"),  # after D: never seen on D
     ]
-    return spark.createDataFrame(rows, "shop string, till int, valid date, price double, tag string")
+    return spark.createDataFrame(
+        rows, "shop string, till int, valid date, price double, tag string"
+    )
 
 
 def test_columns_are_taken_from_the_latest_row_on_or_before_the_date(spark, prices) -> None:

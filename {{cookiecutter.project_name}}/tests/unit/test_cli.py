@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }} import pipeline
+from {{ cookiecutter.package_name }} import cli, pipeline
 from {{ cookiecutter.package_name }}.cli import main
 
 
@@ -46,6 +48,40 @@ def test_run_means_every_step_in_order(conf_dir: Path, monkeypatch) -> None:
         "infer",
         "deliver",
     ]
+
+
+def test_isolated_runs_each_step_in_its_own_process_and_stops_at_a_failure(
+    conf_dir: Path, monkeypatch
+) -> None:
+    commands = []
+
+    def process(command, check):
+        commands.append(command)
+        return subprocess.CompletedProcess(command, 3 if command[3] == "features" else 0)
+
+    monkeypatch.setattr(cli.subprocess, "run", process)
+    argv = ["run", "--isolated", "--env", "local", "--conf-dir", str(conf_dir)]
+    assert main(argv) == 3  # the failing step's own exit code
+    assert [c[3] for c in commands] == ["ingest", "validate-data", "features"]
+    assert commands[0] == [
+        sys.executable,
+        "-m",
+        "{{ cookiecutter.package_name }}",
+        "ingest",
+        "--env",
+        "local",
+        "--conf-dir",
+        str(conf_dir),
+    ]
+
+
+def test_isolated_checks_the_whole_configuration_before_any_process(
+    conf_dir: Path, monkeypatch, capsys
+) -> None:
+    monkeypatch.setattr(cli.subprocess, "run", lambda *a, **k: pytest.fail("a process started"))
+    (conf_dir / "feature_selection_config.yml").write_text("include_groups: [nope]\n")
+    assert main(["run", "--isolated", "--conf-dir", str(conf_dir)]) == 2
+    assert "unknown group 'nope'" in capsys.readouterr().err
 
 
 def test_unknown_step_is_refused(capsys) -> None:

@@ -227,7 +227,10 @@ CASES = [
     (
         "unknown-source-format",
         set_key(DATA, "sources.events.format", "excel"),
-        [DATA, "sources.events.format: Input should be 'synthetic', 'csv', 'parquet', 'delta' or 'table'"],
+        [
+            DATA,
+            "sources.events.format: Input should be 'synthetic', 'csv', 'parquet', 'delta' or 'table'",
+        ],
     ),
     (
         "unknown-column-type",
@@ -252,7 +255,10 @@ CASES = [
     (
         "label-column-undeclared",
         set_key(DATA, "label.column", "labels"),
-        [DATA, "label.column: 'labels' is not a declared column of source 'labels'; did you mean 'label'?"],
+        [
+            DATA,
+            "label.column: 'labels' is not a declared column of source 'labels'; did you mean 'label'?",
+        ],
     ),
     (
         "label-source-unknown",
@@ -300,23 +306,51 @@ CASES = [
     ),
     (
         "aggregate-filter-column-undeclared",
-        replace(MAPPINGS, "where: {event_type: ed_visit}\n        days: 90", "where: {event_typ: ed_visit}\n        days: 90"),
-        [MAPPINGS, "groups.utilisation.features.ed_visits_90d.where.event_typ: source 'events' declares no column 'event_typ'; did you mean 'event_type'?"],
+        replace(
+            MAPPINGS,
+            "where: {event_type: ed_visit}\n        days: 90",
+            "where: {event_typ: ed_visit}\n        days: 90",
+        ),
+        [
+            MAPPINGS,
+            "groups.utilisation.features.ed_visits_90d.where.event_typ: source 'events' declares no column 'event_typ'; did you mean 'event_type'?",
+        ],
     ),
     (
         "aggregate-filter-value-of-another-type",
-        replace(MAPPINGS, "where: {event_type: ed_visit}\n        days: 90", "where: {event_type: 3}\n        days: 90"),
-        [MAPPINGS, "ed_visits_90d.where.event_type: 3 cannot be compared with column 'event_type', a string"],
+        replace(
+            MAPPINGS,
+            "where: {event_type: ed_visit}\n        days: 90",
+            "where: {event_type: 3}\n        days: 90",
+        ),
+        [
+            MAPPINGS,
+            "ed_visits_90d.where.event_type: 3 cannot be compared with column 'event_type', a string",
+        ],
     ),
     (
         "aggregate-type-mismatch",
-        replace(MAPPINGS, "type: integer\n        description: Inpatient admissions", "type: boolean\n        description: Inpatient admissions"),
-        [MAPPINGS, "groups.utilisation.features.admissions_365d.type: agg count gives integer or long or double, not boolean"],
+        replace(
+            MAPPINGS,
+            "type: integer\n        description: Inpatient admissions",
+            "type: boolean\n        description: Inpatient admissions",
+        ),
+        [
+            MAPPINGS,
+            "groups.utilisation.features.admissions_365d.type: agg count gives integer or long or double, not boolean",
+        ],
     ),
     (
         "aggregate-without-agg",
-        replace(MAPPINGS, "        agg: count\n        where: {event_type: admission}", "        where: {event_type: admission}"),
-        [MAPPINGS, "groups.utilisation.features.admissions_365d.agg: an aggregate feature needs agg"],
+        replace(
+            MAPPINGS,
+            "        agg: count\n        where: {event_type: admission}",
+            "        where: {event_type: admission}",
+        ),
+        [
+            MAPPINGS,
+            "groups.utilisation.features.admissions_365d.agg: an aggregate feature needs agg",
+        ],
     ),
     (
         "aggregate-over-a-source-without-time",
@@ -326,12 +360,18 @@ CASES = [
     (
         "columns-feature-undeclared",
         replace(MAPPINGS, "      rural: {type: boolean", "      rurality: {type: boolean"),
-        [MAPPINGS, "groups.socioeconomic.features.rurality: source 'members' declares no column 'rurality'; did you mean 'rural'?"],
+        [
+            MAPPINGS,
+            "groups.socioeconomic.features.rurality: source 'members' declares no column 'rurality'; did you mean 'rural'?",
+        ],
     ),
     (
         "columns-feature-of-another-type",
         replace(MAPPINGS, "      rural: {type: boolean", "      rural: {type: string"),
-        [MAPPINGS, "groups.socioeconomic.features.rural.type: string, but column 'rural' of source 'members' is boolean"],
+        [
+            MAPPINGS,
+            "groups.socioeconomic.features.rural.type: string, but column 'rural' of source 'members' is boolean",
+        ],
     ),
     (
         "columns-group-takes-the-label",
@@ -340,13 +380,20 @@ CASES = [
     ),
     (
         "feature-named-like-a-training-column",
-        replace(MAPPINGS, "      rural: {type: boolean", "      part: {type: integer, description: Dup.}\n      rural: {type: boolean"),
+        replace(
+            MAPPINGS,
+            "      rural: {type: boolean",
+            "      part: {type: integer, description: Dup.}\n      rural: {type: boolean",
+        ),
         [MAPPINGS, "groups.socioeconomic.features.part: 'part' is a name the pipeline gives"],
     ),
     (
         "python-function-unknown",
         replace(MAPPINGS, "python: clinical", "python: clinic"),
-        [MAPPINGS, "groups.clinical.python: no function registered as 'clinic'; did you mean 'clinical'?"],
+        [
+            MAPPINGS,
+            "groups.clinical.python: no function registered as 'clinic'; did you mean 'clinical'?",
+        ],
     ),
     (
         "group-without-origin",
@@ -355,13 +402,27 @@ CASES = [
     ),
     (
         "listed-features-outside-a-columns-group",
-        replace(MAPPINGS, "      plan_type: {type: string, description: Plan the member is enrolled in.}\n      months_enrolled: {type: integer, description: Months of continuous eligibility.}", "      [plan_type, months_enrolled]"),
-        [MAPPINGS, "groups.enrolment.features: a list of names is for a group of `columns: <source>`"],
+        replace(
+            MAPPINGS,
+            "      plan_type: {type: string, description: Plan the member is enrolled in.}\n      months_enrolled: {type: integer, description: Months of continuous eligibility.}",
+            "      [plan_type, months_enrolled]",
+        ),
+        [
+            MAPPINGS,
+            "groups.enrolment.features: a list of names is for a group of `columns: <source>`",
+        ],
     ),
     (
         "feature-named-like-a-key",
-        replace(MAPPINGS, "      rural: {type: boolean", "      member_id: {type: string, description: Dup.}\n      rural: {type: boolean"),
-        [MAPPINGS, "groups.socioeconomic.features.member_id: 'member_id' is a key column of every row"],
+        replace(
+            MAPPINGS,
+            "      rural: {type: boolean",
+            "      member_id: {type: string, description: Dup.}\n      rural: {type: boolean",
+        ),
+        [
+            MAPPINGS,
+            "groups.socioeconomic.features.member_id: 'member_id' is a key column of every row",
+        ],
     ),
     (
         "storage-both-places",

@@ -152,7 +152,9 @@ def test_log_model_packages_the_feature_lookups() -> None:
 
 
 def test_local_store_writes_partitions_and_looks_up_as_of(spark, tmp_path: Path) -> None:
-    store = LocalFeatureStore(LocalTables(spark, tmp_path), "supermarket", ["member_id"], "as_of_date")
+    store = LocalFeatureStore(
+        LocalTables(spark, tmp_path), "supermarket", ["member_id"], "as_of_date"
+    )
     assert store.state() == {}
     table = spark.createDataFrame(
         [("A", date(2024, 1, 1), 1), ("A", date(2024, 2, 1), 2)],

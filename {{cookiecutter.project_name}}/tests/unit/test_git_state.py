@@ -58,7 +58,9 @@ def test_an_environment_that_requires_committed_code_refuses_a_dirty_tree(
     (repository / "notes.txt").write_text("uncommitted\n")
     assert main(["train", "--env", "guarded", "--conf-dir", str(conf)]) == 2
     err = capsys.readouterr().err
-    assert "guarded.yml: tracking.require_clean_git: the working tree has uncommitted changes" in err
+    assert (
+        "guarded.yml: tracking.require_clean_git: the working tree has uncommitted changes" in err
+    )
     assert "notes.txt" in err and "guarded runs committed code only" in err
     preflight(load_settings("local", conf))  # other environments record the state and go on
 

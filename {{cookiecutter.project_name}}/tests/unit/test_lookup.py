@@ -60,7 +60,11 @@ def test_staleness_limit(spark) -> None:
 
 def test_any_key_and_another_time_column(spark) -> None:
     table = spark.createDataFrame(
-        [("s", 1, date(2024, 1, 1), 10), ("s", 2, date(2024, 1, 1), 20), ("s", 1, date(2024, 3, 1), 30)],
+        [
+            ("s", 1, date(2024, 1, 1), 10),
+            ("s", 2, date(2024, 1, 1), 20),
+            ("s", 1, date(2024, 3, 1), 30),
+        ],
         "shop string, till int, valid date, x int",
     )
     spine = spark.createDataFrame(

@@ -55,7 +55,10 @@ def test_worklist_ranks_and_cuts(spark) -> None:
         [("A", 0.9), ("B", 0.2), ("C", 0.9), ("D", 0.5), ("E", 0.05)],
         "member_id string, score double",
     )
-    top = [(r.rank, r.member_id) for r in worklist(scores, ["member_id"], 3, None).orderBy("rank").collect()]
+    top = [
+        (r.rank, r.member_id)
+        for r in worklist(scores, ["member_id"], 3, None).orderBy("rank").collect()
+    ]
     assert top == [(1, "A"), (2, "C"), (3, "D")]  # a tie goes to the lower member_id
     above = {r.member_id for r in worklist(scores, ["member_id"], None, 0.5).collect()}
     assert above == {"A", "C", "D"}
