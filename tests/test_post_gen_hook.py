@@ -1,6 +1,9 @@
-"""The removal table of the post-generation hook: every entry real, nothing else removed."""
+"""The post-generation hook: every entry of its removal table real, nothing else removed, and
+the project's tests given their own copy of the configuration."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from conftest import CHOICES, TEMPLATE_DIR, load_hook
@@ -75,3 +78,16 @@ def test_a_cloud_other_than_azure_is_reminded_of_the_pipeline_sign_in() -> None:
     assert hook.still_to_fill(answers | {"cloud": "azure"}) == []
     [todo] = hook.still_to_fill(answers | {"cloud": "aws"})
     assert todo.startswith("cloud is aws: the pipelines sign in to Azure")
+
+
+def test_the_projects_tests_get_their_own_copy_of_the_conf_as_generated(
+    default_project: Path,
+) -> None:
+    """tests/example_conf is conf/ as generated, file for file: the team changes conf/, the
+    project's tests keep reading the copy."""
+    conf, copy = default_project / "conf", default_project / "tests" / "example_conf"
+    files = sorted(p.relative_to(conf) for p in conf.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(copy) for p in copy.rglob("*") if p.is_file())
+    assert "data.yml" in {f.name for f in files}
+    for name in files:
+        assert (conf / name).read_bytes() == (copy / name).read_bytes(), name

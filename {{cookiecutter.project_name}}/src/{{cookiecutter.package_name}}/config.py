@@ -225,6 +225,17 @@ class SnapshotSettings(Strict):
     dates: list[date] | None = Field(None, min_length=1)
     dates_of: str | None = None  # a source's name: every date of its time column
 
+    @field_validator("last", mode="before")
+    @classmethod
+    def _quoted_date(cls, value: object) -> object:
+        """A date written in quotes is a date, not a source's name."""
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                return value
+        return value
+
     @model_validator(mode="after")
     def _one_way(self) -> SnapshotSettings:
         schedule = (self.first, self.every, self.last)

@@ -80,13 +80,13 @@ def _feature_problems(
     problems = []
     if group.kind == "columns":
         column = feature.column or name
-        key = "column" if feature.column else "features"
         if column not in columns:
+            where = f"{at}.column" if feature.column else at
+            declared = f"sources.{source}.columns in {settings.source_of('sources', source)}"
             return [
-                f"{at}{'.column' if key == 'column' else ''}: source {source!r} declares no "
-                f"column {column!r}"
+                f"{where}: source {source!r} declares no column {column!r}"
                 + suggest(column, list(columns))
-                + f" (sources.{source}.columns in {settings.source_of('sources', source)})"
+                + f" ({declared})"
             ]
         if columns[column].type not in CASTABLE[feature.type]:
             problems.append(

@@ -44,8 +44,10 @@ def load(name: str, alias: str, spark: SparkSession) -> LoadedModel:
     uri = f"models:/{name}/{version}"
     info = mlflow.models.get_model_info(uri)
     kind = "spark" if "spark" in info.flavors else "sklearn"
-    if kind == "spark":  # into the active session: ``spark``, made by the caller if need be
-        model = mlflow.spark.load_model(uri) if spark else None
+    if kind == "spark":
+        if spark is None:  # mlflow.spark loads into the active session, which must exist
+            raise ValueError(f"{name} version {version} is a Spark ML model: give a session")
+        model = mlflow.spark.load_model(uri)
     else:
         model = mlflow.sklearn.load_model(uri)
     inputs = [(c.to_dict()["name"], c.to_dict()["type"]) for c in info.signature.inputs.inputs]
