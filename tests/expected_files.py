@@ -38,6 +38,7 @@ src/{package}/cli.py
 src/{package}/config.py
 src/{package}/consistency.py
 src/{package}/context.py
+src/{package}/declarations.py
 src/{package}/delivery.py
 src/{package}/errors.py
 src/{package}/estimators.py
@@ -47,6 +48,7 @@ src/{package}/jobs.py
 src/{package}/ingest.py
 src/{package}/mappings.py
 src/{package}/pipeline.py
+src/{package}/references.py
 src/{package}/remote_jobs.py
 src/{package}/scoring.py
 src/{package}/selection.py

@@ -432,34 +432,38 @@ WIDE_GROUPS = {"chemistry": "chem", "haematology": "haem", "gases": "gas"}  # 8 
 WIDE_SELECTED = ["chemistry", "gases"]  # haematology is left out
 
 
+WIDE_ROWS = """
+import numpy as np, pandas as pd, sys
+rng = np.random.default_rng(7)
+rows, weeks = 3_000, pd.date_range("2025-01-06", periods=6, freq="7D").date
+frame = pd.DataFrame({
+    "SITE": rng.choice(["north", "south"], rows),
+    "visit_id": [f"V{i:05d}" for i in range(rows)],
+    "week": rng.choice(weeks, rows),
+})
+signal = np.zeros(rows)
+for prefix in sys.argv[2:]:
+    for i in range(8):
+        frame[f"{prefix}_{i}"] = rng.normal(0, 1, rows).round(3)
+        if prefix != "haem" and i % 3 == 0:  # haematology carries no signal
+            signal += 0.6 * frame[f"{prefix}_{i}"]
+frame["deteriorated"] = rng.random(rows) < 1 / (1 + np.exp(-(signal - 1.2)))
+frame.to_parquet(sys.argv[1], index=False)
+"""
+
+
 def write_wide_dataset(project: Path) -> None:
-    """conf/data.yml, the feature files and data/panels.parquet of the wide dataset."""
-    import numpy as np
-    import pandas as pd
+    """conf/data.yml, the feature files and data/panels.parquet of the wide dataset (written
+    by the project's own Python, which has pandas)."""
     import yaml
 
-    rng = np.random.default_rng(7)
-    rows, weeks = 3_000, pd.date_range("2025-01-06", periods=6, freq="7D").date
-    frame = pd.DataFrame(
-        {
-            "SITE": rng.choice(["north", "south"], rows),
-            "visit_id": [f"V{i:05d}" for i in range(rows)],
-            "week": rng.choice(weeks, rows),
-        }
-    )
-    signal = np.zeros(rows)
-    columns = {}
-    for prefix in WIDE_GROUPS.values():
-        for i in range(8):
-            name = f"{prefix}_{i}"
-            frame[name] = rng.normal(0, 1, rows).round(3)
-            columns[name] = "double"
-            signal += (0.6 if prefix != "haem" else 0.0) * frame[name] * (i % 3 == 0)
-    frame["deteriorated"] = rng.random(rows) < 1 / (1 + np.exp(-(signal - 1.2)))
     (project / "data").mkdir(exist_ok=True)
-    frame.to_parquet(project / "data" / "panels.parquet", index=False)
+    python = project / ".venv" / "bin" / "python"
+    parquet = project / "data" / "panels.parquet"
+    written = run([str(python), "-c", WIDE_ROWS, str(parquet), *WIDE_GROUPS.values()], cwd=project)
+    assert written.returncode == 0, tail(written.stdout)
     conf = project / "conf"
-    listed = ", ".join(f"{c}: double" for c in columns)
+    listed = ", ".join(f"{p}_{i}: double" for p in WIDE_GROUPS.values() for i in range(8))
     (conf / "data.yml").write_text(WIDE_DATA_YML % {"columns": listed})
     groups = {
         group: {
@@ -473,8 +477,6 @@ def write_wide_dataset(project: Path) -> None:
     (conf / "feature_selection_config.yml").write_text(
         yaml.safe_dump({"include_groups": WIDE_SELECTED, "exclude_features": ["gas_7"]})
     )
-    ci = conf / "envs" / "ci.yml"
-    ci.write_text(ci.read_text().split("ingest:")[0])  # no synthetic plan to shrink any more
     project_yml = conf / "project.yml"
     text = project_yml.read_text()
     text = text.replace("estimator: hist_gradient_boosting", "estimator: spark_logistic_regression")

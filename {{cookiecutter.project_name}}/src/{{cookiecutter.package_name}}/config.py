@@ -1,18 +1,17 @@
-"""Typed settings: conf/project.yml overlaid by conf/envs/<env>.yml.
+"""Typed settings: conf/project.yml, overlaid by data.yml, overlaid by conf/envs/<env>.yml.
 
 Every problem is reported as ``<file>: <key.path>: <reason>``, all of them at once, in a
-ConfigError. Loading settings touches neither Spark nor MLflow.
+ConfigError. Loading settings touches neither Spark nor MLflow. The data's declarations are in
+declarations.py, the checks of what they say of each other in references.py.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import (
-    ConfigDict,
     Field,
     NonNegativeInt,
     PositiveInt,
@@ -21,14 +20,25 @@ from pydantic import (
     model_validator,
 )
 
+from .declarations import (
+    NUMERIC_COLUMN_TYPES,
+    Column,
+    EntitySettings,
+    IngestSettings,
+    LabelSettings,
+    PopulationSettings,
+    SnapshotSettings,
+    SourceSpec,
+    SyntheticSource,
+)
 from .estimators import ESTIMATORS
+from .references import reference_problems, source_keys
 from .yamlfiles import (
     ConfigError,
     NestedKeyError,
     Origins,
     Strict,
     as_mapping,
-    dotted,
     load_yaml,
     overlay,
     record_origins,
@@ -37,7 +47,22 @@ from .yamlfiles import (
     validate,
 )
 
-__all__ = ["ConfigError", "Settings", "Strict", "available_envs", "load_settings"]
+__all__ = [
+    "NUMERIC_COLUMN_TYPES",
+    "Column",
+    "ConfigError",
+    "EntitySettings",
+    "LabelSettings",
+    "PopulationSettings",
+    "Settings",
+    "SnapshotSettings",
+    "SourceSpec",
+    "Strict",
+    "SyntheticSource",
+    "available_envs",
+    "load_settings",
+    "source_keys",
+]
 
 PROJECT_FILE = "project.yml"
 DATA_FILE = "data.yml"
@@ -81,182 +106,6 @@ class TrackingSettings(Strict):
 
 class RegistrySettings(Strict):
     model_name: str
-
-
-class SyntheticSource(Strict):
-    """The seeded synthetic health plan, read by sources of format ``synthetic`` (an overlay
-    that sets these with no such source changes nothing)."""
-
-    members: PositiveInt = 100_000
-    seed: int = 7
-    start_date: date = date(2024, 1, 1)
-    end_date: date = date(2025, 12, 31)
-    label_horizon_days: PositiveInt = 90
-
-    @model_validator(mode="after")
-    def _long_enough(self) -> SyntheticSource:
-        if (self.end_date - self.start_date).days < 365:
-            raise NestedKeyError(("end_date",), "must be at least 365 days after start_date")
-        return self
-
-
-class IngestSettings(Strict):
-    synthetic: SyntheticSource | None = None
-
-
-SOURCE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # each becomes a table of that name
-ColumnType = Literal["string", "integer", "long", "double", "boolean", "date"]
-NUMERIC_COLUMN_TYPES = ("integer", "long", "double", "boolean")
-
-
-class Column(Strict):
-    """One declared column of a source: its type, and its name in the source if it differs."""
-
-    type: ColumnType
-    source_name: str | None = Field(None, alias="from", min_length=1)
-    description: str | None = None
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-def _one_or_many(value: object) -> object:
-    return [value] if isinstance(value, str) else value
-
-
-class SourceSpec(Strict):
-    """A named source: where it is, its columns and types, its keys and its time column."""
-
-    format: Literal["synthetic", "csv", "parquet", "delta", "table"]
-    path: Path | None = None  # csv, parquet, delta: a file or folder
-    table: str | None = None  # table: its name; synthetic: the generated table (default: ours)
-    options: dict[str, str] = {}  # passed to the reader (csv: sep, encoding, ...)
-    columns: dict[str, Column] = Field(min_length=1)
-    key: list[str] | None = None  # the entity key columns it holds; null: the entity's; []: none
-    time: str | None = None  # the date each row describes (an event's, a snapshot's)
-    unique: bool = False  # one row per key (and time, when it has one)
-    required: list[str] = []  # columns that may not be empty, besides key and time
-    append_only: bool = False  # rows are only ever added (events): see features.lookback_days
-    within_population: bool = False  # drop (and count) rows dated outside the population
-
-    @field_validator("columns", mode="before")
-    @classmethod
-    def _short_form(cls, value: object) -> object:
-        if isinstance(value, dict):
-            return {k: {"type": v} if isinstance(v, str) else v for k, v in value.items()}
-        return value
-
-    @field_validator("key", mode="before")
-    @classmethod
-    def _key_list(cls, value: object) -> object:
-        return _one_or_many(value)
-
-    @model_validator(mode="after")
-    def _where(self) -> SourceSpec:
-        if self.format == "table" and not self.table:
-            raise NestedKeyError(("table",), "format 'table' needs the table's name")
-        if self.format in ("csv", "parquet", "delta") and self.path is None:
-            raise NestedKeyError(("path",), f"format {self.format!r} needs the file or folder")
-        if self.format != "synthetic" and self.format != "table" and self.table:
-            raise NestedKeyError(("table",), f"format {self.format!r} reads path, not table")
-        return self
-
-    def their_name(self, column: str) -> str:
-        """The source's own name of our ``column``."""
-        return self.columns[column].source_name or column
-
-
-class EntitySettings(Strict):
-    """What one row of the feature table describes, and the columns that say which and when."""
-
-    name: str = Field(min_length=1)  # singular, for messages: "member"
-    plural: str = Field(min_length=1)  # "members"
-    key: list[str] = Field(min_length=1)  # column(s) that identify one
-    as_of: str = Field(min_length=1)  # the as-of column: the date features are known on
-
-    @field_validator("key", mode="before")
-    @classmethod
-    def _key_list(cls, value: object) -> object:
-        return _one_or_many(value)
-
-    @property
-    def keys(self) -> list[str]:
-        """The feature table's row key: the entity key, then the as-of column."""
-        return [*self.key, self.as_of]
-
-    def count(self, n: int) -> str:
-        """``n`` with the entity's name: "1 member", "12,345 members"."""
-        return f"{n:,} {self.name if n == 1 else self.plural}"
-
-
-class LabelSettings(Strict):
-    source: str  # the source that holds the label (one row per entity and as-of date)
-    column: str  # 0/1, or true/false
-    positive_class: str = Field(min_length=1)  # what a score is the probability of, in words
-
-
-class PopulationSettings(Strict):
-    """Who has a row in the feature table on an as-of date, and who is scored on it."""
-
-    source: str
-    start: str | None = None  # with end: spans; an entity belongs on dates within one
-    end: str | None = None
-    max_age_days: PositiveInt | None = None  # without spans: seen this recently (null: ever)
-
-    @model_validator(mode="after")
-    def _both_ends(self) -> PopulationSettings:
-        if (self.start is None) != (self.end is None):
-            missing = "end" if self.end is None else "start"
-            raise NestedKeyError((missing,), "spans need both start and end columns")
-        if self.start is not None and self.max_age_days is not None:
-            raise NestedKeyError(("max_age_days",), "applies to a population without spans")
-        return self
-
-    @property
-    def spans(self) -> bool:
-        return self.start is not None
-
-
-class SnapshotSettings(Strict):
-    """The as-of dates: a schedule (first, every, last), a list, or the dates of a source."""
-
-    first: date | None = None
-    every: Literal["day", "week", "month"] | None = None
-    last: date | str | None = None  # a date, or a source's name: its newest date
-    dates: list[date] | None = Field(None, min_length=1)
-    dates_of: str | None = None  # a source's name: every date of its time column
-
-    @field_validator("last", mode="before")
-    @classmethod
-    def _quoted_date(cls, value: object) -> object:
-        """A date written in quotes is a date, not a source's name."""
-        if isinstance(value, str):
-            try:
-                return date.fromisoformat(value)
-            except ValueError:
-                return value
-        return value
-
-    @model_validator(mode="after")
-    def _one_way(self) -> SnapshotSettings:
-        schedule = (self.first, self.every, self.last)
-        ways = [any(v is not None for v in schedule), self.dates is not None, bool(self.dates_of)]
-        if sum(ways) != 1:
-            raise NestedKeyError(
-                (), "give exactly one of: first, every and last (a schedule); dates; dates_of"
-            )
-        if ways[0] and None in schedule:
-            missing = ("first", "every", "last")[schedule.index(None)]
-            raise NestedKeyError((missing,), "a schedule needs first, every and last")
-        return self
-
-    def key_of(self) -> str:
-        """The settings key that says where the dates end or come from (for messages)."""
-        return "dates_of" if self.dates_of else "last"
-
-    @property
-    def source(self) -> str | None:
-        """The source the dates come from (dates_of) or end at (last), if one is named."""
-        return self.dates_of or (self.last if isinstance(self.last, str) else None)
 
 
 class ValidationSettings(Strict):
@@ -466,126 +315,6 @@ def _anchor(settings: Settings, root: Path) -> Settings:
             ),
         }
     )
-
-
-def _column_problem(
-    settings: Settings, keys: tuple, source: str, column: str, kinds: tuple[str, ...] = ()
-) -> str | None:
-    """Why ``column`` cannot be used from ``source`` at the key path ``keys``, or None."""
-    where = f"{settings.source_of(*keys)}: {dotted(keys)}"
-    spec = settings.sources.get(source)
-    if spec is None:
-        return None  # reported where the source is named
-    if column not in spec.columns:
-        declared = list(spec.columns)
-        return f"{where}: {column!r} is not a declared column of source {source!r}" + suggest(
-            column, declared
-        )
-    kind = spec.columns[column].type
-    if kinds and kind not in kinds:
-        return (
-            f"{where}: column {column!r} of source {source!r} is {kind}; "
-            f"it must be {' or '.join(kinds)}"
-        )
-    return None
-
-
-def _source_problem(settings: Settings, keys: tuple, name: str, timed: bool = False) -> str | None:
-    """Why ``name`` (at key path ``keys``) is not a usable source, or None."""
-    where = f"{settings.source_of(*keys)}: {dotted(keys)}"
-    if name not in settings.sources:
-        return f"{where}: no source named {name!r}" + suggest(name, list(settings.sources))
-    if timed and settings.sources[name].time is None:
-        return f"{where}: source {name!r} has no time column (sources.{name}.time)"
-    return None
-
-
-def source_keys(settings: Settings, name: str) -> list[str]:
-    """The entity key columns source ``name`` holds: its own ``key``, else the entity's."""
-    spec = settings.sources[name]
-    return list(settings.entity.key if spec.key is None else spec.key)
-
-
-def reference_problems(settings: Settings) -> list[str]:
-    """Every name one part of the settings uses that another part does not declare."""
-    problems: list[str | None] = []
-    entity = settings.entity
-    taken = {
-        settings.features.table: "features.table",
-        settings.inference.table: "inference.table",
-        settings.delivery.table: "delivery.table",
-    }
-    for name, spec in settings.sources.items():
-        base = ("sources", name)
-        if not SOURCE_NAME.fullmatch(name) or name.startswith("raw_") or name in taken:
-            why = (
-                f"is {taken[name]} too"
-                if name in taken
-                else "starts with raw_, which ingest's tables use"
-                if name.startswith("raw_")
-                else "is not a table name: letters, digits and _, not starting with a digit"
-            )
-            problems.append(f"{settings.source_of(*base)}: sources.{name}: the name {why}")
-        for column in source_keys(settings, name):
-            problems.append(_column_problem(settings, (*base, "key"), name, column))
-        if spec.time is not None:
-            problems.append(_column_problem(settings, (*base, "time"), name, spec.time, ("date",)))
-        for i, column in enumerate(spec.required):
-            problems.append(_column_problem(settings, (*base, "required", i), name, column))
-        where = settings.source_of(*base)
-        if spec.key and len(spec.key) != len(entity.key):
-            problems.append(
-                f"{settings.source_of(*base, 'key')}: sources.{name}.key: names "
-                f"{len(spec.key)} column(s); the entity key (entity.key) has {len(entity.key)}"
-            )
-        if spec.unique and not source_keys(settings, name):
-            problems.append(f"{where}: sources.{name}.unique: needs a key to be unique by")
-        if spec.format == "synthetic" and settings.ingest.synthetic is None:
-            problems.append(
-                f"{where}: sources.{name}.format: 'synthetic' needs the ingest.synthetic settings"
-            )
-        if spec.within_population:
-            if spec.time is None:
-                reason = "needs a time column to place each row in or out of the population"
-            elif not settings.population.spans:
-                reason = "needs a population with spans (population.start and population.end)"
-            elif name == settings.population.source:
-                reason = "the population's own source cannot be filtered by itself"
-            else:
-                reason = ""
-            if reason:
-                problems.append(f"{where}: sources.{name}.within_population: {reason}")
-    label = settings.label
-    problems.append(_source_problem(settings, ("label", "source"), label.source))
-    problems.append(
-        _column_problem(
-            settings,
-            ("label", "column"),
-            label.source,
-            label.column,
-            ("integer", "long", "boolean"),
-        )
-    )
-    population = settings.population
-    problems.append(_source_problem(settings, ("population", "source"), population.source))
-    for end in ("start", "end"):
-        column = getattr(population, end)
-        if column is not None:
-            keys = ("population", end)
-            problems.append(_column_problem(settings, keys, population.source, column, ("date",)))
-    for role, name in (("label", label.source), ("population", population.source)):
-        if name in settings.sources and not source_keys(settings, name):
-            where = settings.source_of(role, "source")
-            problems.append(f"{where}: {role}.source: source {name!r} holds no entity key")
-    snapshots = settings.features.snapshots
-    named = snapshots.source
-    if named:
-        keys = ("features", "snapshots", snapshots.key_of())
-        problems.append(_source_problem(settings, keys, named, timed=True))
-    if entity.as_of in entity.key:
-        where = settings.source_of("entity", "as_of")
-        problems.append(f"{where}: entity.as_of: {entity.as_of!r} is also a key column")
-    return [p for p in problems if p]
 
 
 def available_envs(conf_dir: Path) -> list[str]:

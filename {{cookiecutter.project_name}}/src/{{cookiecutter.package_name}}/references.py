@@ -1,0 +1,134 @@
+"""Every name one part of the settings uses that another part must declare: the entity key in
+each source, time and span columns, the label, the population, the source of the snapshot
+dates, and names that would clash with the pipeline's own tables. Checked when the settings are
+loaded, before Spark starts; each problem names the file and the key."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .declarations import LABEL_TYPES, SOURCE_NAME
+from .yamlfiles import dotted, suggest
+
+if TYPE_CHECKING:
+    from .config import Settings
+
+
+def _column_problem(
+    settings: Settings, keys: tuple, source: str, column: str, kinds: tuple[str, ...] = ()
+) -> str | None:
+    """Why ``column`` cannot be used from ``source`` at the key path ``keys``, or None."""
+    where = f"{settings.source_of(*keys)}: {dotted(keys)}"
+    spec = settings.sources.get(source)
+    if spec is None:
+        return None  # reported where the source is named
+    if column not in spec.columns:
+        declared = list(spec.columns)
+        return f"{where}: {column!r} is not a declared column of source {source!r}" + suggest(
+            column, declared
+        )
+    kind = spec.columns[column].type
+    if kinds and kind not in kinds:
+        return (
+            f"{where}: column {column!r} of source {source!r} is {kind}; "
+            f"it must be {' or '.join(kinds)}"
+        )
+    return None
+
+
+def _source_problem(settings: Settings, keys: tuple, name: str, timed: bool = False) -> str | None:
+    """Why ``name`` (at key path ``keys``) is not a usable source, or None."""
+    where = f"{settings.source_of(*keys)}: {dotted(keys)}"
+    if name not in settings.sources:
+        return f"{where}: no source named {name!r}" + suggest(name, list(settings.sources))
+    if timed and settings.sources[name].time is None:
+        return f"{where}: source {name!r} has no time column (sources.{name}.time)"
+    return None
+
+
+def source_keys(settings: Settings, name: str) -> list[str]:
+    """The entity key columns source ``name`` holds: its own ``key``, else the entity's."""
+    spec = settings.sources[name]
+    return list(settings.entity.key if spec.key is None else spec.key)
+
+
+def reference_problems(settings: Settings) -> list[str]:
+    """Every name one part of the settings uses that another part does not declare."""
+    problems: list[str | None] = []
+    entity = settings.entity
+    taken = {
+        settings.features.table: "features.table",
+        settings.inference.table: "inference.table",
+        settings.delivery.table: "delivery.table",
+    }
+    for name, spec in settings.sources.items():
+        base = ("sources", name)
+        if not SOURCE_NAME.fullmatch(name) or name.startswith("raw_") or name in taken:
+            why = (
+                f"is {taken[name]} too"
+                if name in taken
+                else "starts with raw_, which ingest's tables use"
+                if name.startswith("raw_")
+                else "is not a table name: letters, digits and _, not starting with a digit"
+            )
+            problems.append(f"{settings.source_of(*base)}: sources.{name}: the name {why}")
+        for column in source_keys(settings, name):
+            problems.append(_column_problem(settings, (*base, "key"), name, column))
+        if spec.time is not None:
+            problems.append(_column_problem(settings, (*base, "time"), name, spec.time, ("date",)))
+        for i, column in enumerate(spec.required):
+            problems.append(_column_problem(settings, (*base, "required", i), name, column))
+        where = settings.source_of(*base)
+        if spec.key and len(spec.key) != len(entity.key):
+            problems.append(
+                f"{settings.source_of(*base, 'key')}: sources.{name}.key: names "
+                f"{len(spec.key)} column(s); the entity key (entity.key) has {len(entity.key)}"
+            )
+        if spec.unique and not source_keys(settings, name):
+            problems.append(f"{where}: sources.{name}.unique: needs a key to be unique by")
+        if spec.format == "synthetic" and settings.ingest.synthetic is None:
+            problems.append(
+                f"{where}: sources.{name}.format: 'synthetic' needs the ingest.synthetic settings"
+            )
+        if spec.within_population:
+            if spec.time is None:
+                reason = "needs a time column to place each row in or out of the population"
+            elif not settings.population.spans:
+                reason = "needs a population with spans (population.start and population.end)"
+            elif name == settings.population.source:
+                reason = "the population's own source cannot be filtered by itself"
+            else:
+                reason = ""
+            if reason:
+                problems.append(f"{where}: sources.{name}.within_population: {reason}")
+    label = settings.label
+    problems.append(_source_problem(settings, ("label", "source"), label.source))
+    problems.append(
+        _column_problem(
+            settings,
+            ("label", "column"),
+            label.source,
+            label.column,
+            LABEL_TYPES,
+        )
+    )
+    population = settings.population
+    problems.append(_source_problem(settings, ("population", "source"), population.source))
+    for end in ("start", "end"):
+        column = getattr(population, end)
+        if column is not None:
+            keys = ("population", end)
+            problems.append(_column_problem(settings, keys, population.source, column, ("date",)))
+    for role, name in (("label", label.source), ("population", population.source)):
+        if name in settings.sources and not source_keys(settings, name):
+            where = settings.source_of(role, "source")
+            problems.append(f"{where}: {role}.source: source {name!r} holds no entity key")
+    snapshots = settings.features.snapshots
+    named = snapshots.source
+    if named:
+        keys = ("features", "snapshots", snapshots.key_of())
+        problems.append(_source_problem(settings, keys, named, timed=True))
+    if entity.as_of in entity.key:
+        where = settings.source_of("entity", "as_of")
+        problems.append(f"{where}: entity.as_of: {entity.as_of!r} is also a key column")
+    return [p for p in problems if p]
