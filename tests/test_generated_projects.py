@@ -299,9 +299,8 @@ def test_the_pipeline_check_ran_the_pipeline_and_verified_it(ci_run: list[Ran]) 
     out = outputs_of(ci_run, "make pipeline-check")
     assert_steps_done(out, [*PIPELINE_STEPS, "verify"])
     assert "PROMOTED" in out
-    assert re.search(
-        r"verified: \S+ version 1: gate PROMOTE; @champion set; [\d,]+ predictions", out
-    ), tail(out)
+    verified = r"verified: features as mapped; \S+ version 1: gate PROMOTE; @champion 1; [\d,]+ "
+    assert re.search(verified + "predictions", out), tail(out)
 
 
 def test_lint_keeps_the_import_contract(ci_run: list[Ran]) -> None:
@@ -521,7 +520,7 @@ def test_with_its_own_data_make_run_trains_on_exactly_the_selected_groups(
     assert "6 of 6 snapshots computed" in result.stdout
     assert re.search(r"[\d,]+ visits scored for 2025-02-10", result.stdout), tail(result.stdout)
     assert "PROMOTED" in result.stdout
-    package = next(p.name for p in (own_data_project / "src").iterdir() if p.is_dir())
+    [package] = [p.parent.name for p in (own_data_project / "src").glob("*/__init__.py")]
     script = (
         "import mlflow\n"
         f"from {package}.config import load_settings\n"

@@ -12,8 +12,15 @@ from __future__ import annotations
 import pytest
 from hyperopt.pyll.stochastic import sample
 
-from {{ cookiecutter.package_name }}.config import available_envs, load_settings, source_keys
-from {{ cookiecutter.package_name }}.features import build, entity_view
+from {{ cookiecutter.package_name }}.config import (
+    available_envs,
+    load_settings,
+    source_keys,
+)
+from {{ cookiecutter.package_name }}.features import (
+    build,
+    entity_view,
+)
 from {{ cookiecutter.package_name }}.features.aggregates import SPARK_TYPES
 from {{ cookiecutter.package_name }}.features.functions import registered
 from {{ cookiecutter.package_name }}.pipeline import check_conf

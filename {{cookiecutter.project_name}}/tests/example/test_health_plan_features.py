@@ -9,8 +9,15 @@ from pathlib import Path
 from {{ cookiecutter.package_name }}.config import load_settings
 from {{ cookiecutter.package_name }}.features import build
 from {{ cookiecutter.package_name }}.features.aggregates import SPARK_TYPES, windowed
-from {{ cookiecutter.package_name }}.features.functions import AisleInputs, registered
-from {{ cookiecutter.package_name }}.features.health_plan import clinical, demographics, enrolment
+from {{ cookiecutter.package_name }}.features.functions import (
+    AisleInputs,
+    registered,
+)
+from {{ cookiecutter.package_name }}.features.health_plan import (
+    clinical,
+    demographics,
+    enrolment,
+)
 from {{ cookiecutter.package_name }}.selection import load_cart
 
 D = date(2025, 1, 1)  # the as-of date of the hand-made cases
