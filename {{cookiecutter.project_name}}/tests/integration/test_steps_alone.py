@@ -1,7 +1,7 @@
 """The model steps work as processes of their own, as each Databricks job task is one: no Spark
 session, MLflow connection or Python state is shared with the step before. Here for a Spark ML
-estimator, whose model needs a Spark session before it can be loaded; `make pipeline-check` (CI)
-runs all eight steps of the configured estimator that way (`run --isolated`). A data problem met
+estimator, whose model needs a Spark session before it can be loaded; `make pipeline-check`
+(CI) runs all eight steps of the configured, single-node estimator that way (`run --isolated`). A data problem met
 by a step alone is an exit code and a message, not a traceback."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from {{ cookiecutter.package_name }}.cli import main
 
 from conftest import EXAMPLE_CONF, PROJECT_ROOT, add_env
 
+MODEL_STEPS = ["train", "validate", "deploy", "infer", "deliver"]
 ALONE = {
     "ingest": {"synthetic": {"members": 2_000}},
     "split": {"holdout_fraction": 0.3},
@@ -50,25 +51,22 @@ def here(conf: Path, name: str) -> None:
 
 @pytest.fixture(scope="module")
 def ran(spark, tmp_path_factory) -> tuple[Path, dict[str, subprocess.CompletedProcess]]:
-    """(conf folder, {step: its finished process}): the data steps here, then train, validate
-    and infer each in a process of its own (deploy here, between them)."""
+    """(conf folder, {step: its finished process}): the data steps here (they do not depend on
+    the estimator), then each model step in a process of its own."""
     conf = tmp_path_factory.mktemp("alone") / "conf"
     shutil.copytree(EXAMPLE_CONF, conf)
     add_env(conf, "alone", ALONE)
     for name in ("ingest", "validate-data", "features"):
         here(conf, name)
     done = {}
-    for name in ("train", "validate", "deploy", "infer"):
-        if name == "deploy":
-            here(conf, name)
-            continue
+    for name in MODEL_STEPS:
         done[name] = step(conf, name)
         if done[name].returncode:
             break
     return conf, done
 
 
-@pytest.mark.parametrize("name", ["train", "validate", "infer"])
+@pytest.mark.parametrize("name", MODEL_STEPS)
 def test_a_spark_ml_model_step_runs_alone(ran, name: str) -> None:
     _, done = ran
     assert name in done, (
@@ -76,7 +74,13 @@ def test_a_spark_ml_model_step_runs_alone(ran, name: str) -> None:
     )
     assert done[name].returncode == 0, done[name].stderr[-3000:]
     assert "Traceback" not in done[name].stderr
-    said = {"train": "@challenger", "validate": "PROMOTE", "infer": "members scored for"}
+    said = {
+        "train": "@challenger",
+        "validate": "PROMOTE",
+        "deploy": "PROMOTED",
+        "infer": "members scored for",
+        "deliver": "50 of ",
+    }
     assert said[name] in done[name].stdout
 
 
