@@ -89,6 +89,15 @@ def features(p: Platform) -> None:
     settings, mappings = p.settings, p.cart.mappings
     names = feature_sources(settings, mappings.groups)
     tables = clean_tables(p, names)
+    pop = settings.population
+
+    def spine_of(dates):
+        key, as_of = list(settings.entity.key), settings.entity.as_of
+        time = settings.sources[pop.source].time
+        return population(p.spark, tables[pop.source], key, as_of, pop, time, dates)
+
+    # Every group's columns against its declaration first: query plans only, no data read.
+    build(spine_of([]), tables, settings, mappings, p.functions, p.cart.mappings_file)
     snapshots = settings.features.snapshots
     named = snapshots.source
     dates = snapshot_dates(
@@ -113,19 +122,9 @@ def features(p: Platform) -> None:
             "nothing processed"
         )
         return
-    pop = settings.population
-    spine = population(
-        p.spark,
-        tables[pop.source],
-        list(settings.entity.key),
-        settings.entity.as_of,
-        pop,
-        settings.sources[pop.source].time,
-        todo.compute or dates[:1],
+    table = build(
+        spine_of(todo.compute), tables, settings, mappings, p.functions, p.cart.mappings_file
     )
-    if not todo.compute:
-        spine = spine.limit(0)
-    table = build(spine, tables, settings, mappings, p.functions, p.cart.mappings_file)
     state = {
         "watermark": max(dates).isoformat(),
         "dates": [d.isoformat() for d in dates],
