@@ -18,7 +18,7 @@ import yaml
 
 from {{ cookiecutter.package_name }}.config import load_settings
 from {{ cookiecutter.package_name }}.context import Platform
-from {{ cookiecutter.package_name }}.errors import DataError
+from {{ cookiecutter.package_name }}.errors import ConfigError, DataError
 from {{ cookiecutter.package_name }}.pipeline import preflight
 from {{ cookiecutter.package_name }}.tasks.data import features
 from {{ cookiecutter.package_name }}.tasks.model import current_features
@@ -215,3 +215,40 @@ def test_changed_snapshot_dates_are_computed_and_dropped_ones_removed(project, c
     out = project.features(capsys)
     assert "4 snapshot(s) no longer configured, removed" in out and "1 new snapshot" in out
     assert sorted(project.partitions()) == ["as_of_date=2024-02-15", "as_of_date=2024-03-01"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        (
+            '.cast("int")',
+            "",
+            "groups.extra.features.visits_total: function 'test_visits_total' returns it as "
+            "bigint; the group declares integer (int)",
+        ),
+        (
+            '.alias("visits_total")',
+            '.alias("visit_total")',
+            "groups.extra.features.visits_total: function 'test_visits_total' returns no column "
+            "'visits_total'; it returns: visit_total",
+        ),
+        (
+            'F.col("event_date")',
+            'F.col("event_day")',
+            "groups.extra: function 'test_visits_total' failed: AnalysisException:",
+        ),
+    ],
+    ids=["retyped", "renamed", "raises"],
+)
+def test_a_function_that_computes_other_columns_stops_features_before_it_reads_data(
+    project, capsys, old: str, new: str, message: str
+) -> None:
+    module = project.root / "team_aisles.py"
+    module.write_text(module.read_text().replace(old, new))
+    sys.modules.pop("team_aisles", None)
+    with pytest.raises(ConfigError) as caught:
+        project.features(capsys)
+    lines = caught.value.problems  # renamed: the missing column and the undeclared one
+    assert any(message in line for line in lines), lines
+    assert all(line.startswith(str(project.conf / "feature_mappings.yml")) for line in lines)
+    assert not (project.platform().tables.path("supermarket")).exists()  # nothing written

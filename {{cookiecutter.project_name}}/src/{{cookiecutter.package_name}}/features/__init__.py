@@ -118,8 +118,10 @@ def build(
                 f"{where}: groups.{name}: {what} failed: {type(error).__name__}: {first}"
             )
             continue
-        problems += schema_problems(name, group, schema, keys, where)
-        aisles.append(built.select(*keys, *group.features))
+        found = schema_problems(name, group, schema, keys, where)
+        problems += found
+        if not found:
+            aisles.append(built.select(*keys, *group.features))
     if problems:
         raise ConfigError(problems)
     stacked = spine.select(*keys)
