@@ -108,10 +108,22 @@ class RegistrySettings(Strict):
     model_name: str
 
 
+class BatchSettings(Strict):
+    """How far a source's batch may move from the last accepted one (see batches.py)."""
+
+    on_change: Literal["error", "warning"] = "error"
+    max_row_drop: float = Field(0.5, ge=0, le=1)  # share of rows that may vanish
+    max_row_growth: float = Field(1.0, ge=0)  # 1.0: up to twice the rows
+    max_key_drop: float = Field(0.5, ge=0, le=1)  # share of distinct entities that may vanish
+    max_share_shift: float = Field(0.25, gt=0, le=1)  # change in a value's share of a column
+    max_values: PositiveInt = 50  # columns with more distinct values are not followed
+
+
 class ValidationSettings(Strict):
     today: date | None = None  # rows dated after this are "in the future"; null: run date
     max_dropped_fraction: float = Field(0.05, ge=0, le=1)
     strict: bool = False  # true: a source column that is not declared is an error
+    batch: BatchSettings = BatchSettings()
 
 
 class FeatureSettings(Strict):

@@ -10,7 +10,14 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ConfigDict, Field, PositiveInt, field_validator, model_validator
+from pydantic import (
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 
 from .yamlfiles import NestedKeyError, Strict
 
@@ -42,14 +49,52 @@ NUMERIC_COLUMN_TYPES = ("integer", "long", "double", "boolean")
 LABEL_TYPES = ("integer", "long", "boolean")  # a label is 0 or 1 (or false or true)
 
 
+Allowed = str | bool | int | float
+
+
 class Column(Strict):
-    """One declared column of a source: its type, and its name in the source if it differs."""
+    """One declared column of a source: its type, its name in the source if it differs, and
+    what its values may be (checked by validate-data on every batch)."""
 
     type: ColumnType
     source_name: str | None = Field(None, alias="from", min_length=1)
     description: str | None = None
+    allowed: list[Allowed] | None = Field(None, min_length=1)  # the only values it may hold
+    min: float | date | None = None  # smallest value allowed (numbers; dates for date columns)
+    max: float | date | None = None
+    finite: bool = True  # double columns: NaN and infinities are errors (false: allowed)
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> Column:
+        numeric = self.type in ("integer", "long", "double")
+        for key in ("min", "max"):
+            bound = getattr(self, key)
+            if bound is None:
+                continue
+            if self.type == "date" and not isinstance(bound, date):
+                raise NestedKeyError((key,), f"a date column's {key} is a date, e.g. 2024-01-01")
+            if self.type != "date" and (not numeric or isinstance(bound, date)):
+                raise NestedKeyError((key,), f"applies to numbers and dates, not {self.type}")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise NestedKeyError(("max",), f"is below min {self.min}")
+        if self.allowed is not None:
+            kinds = {"string": str, "boolean": bool}.get(self.type)
+            if self.type in ("date", "double"):
+                raise NestedKeyError(
+                    ("allowed",), f"applies to strings and integers, not {self.type}"
+                )
+            for i, value in enumerate(self.allowed):
+                wrong = (
+                    not isinstance(value, kinds)
+                    if kinds
+                    else isinstance(value, bool) or not isinstance(value, int)
+                )
+                if wrong:
+                    shown = f"{value!r} ({type(value).__name__})"
+                    raise NestedKeyError(("allowed", i), f"{shown} is not a {self.type} value")
+        return self
 
 
 def _one_or_many(value: object) -> object:
@@ -70,6 +115,7 @@ class SourceSpec(Strict):
     required: list[str] = []  # columns that may not be empty, besides key and time
     append_only: bool = False  # rows are only ever added (events): see features.lookback_days
     within_population: bool = False  # drop (and count) rows dated outside the population
+    min_rows: NonNegativeInt = 1  # fewer rows than this in a batch is an error
 
     @field_validator("columns", mode="before")
     @classmethod

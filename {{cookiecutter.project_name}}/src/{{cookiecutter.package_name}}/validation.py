@@ -14,6 +14,7 @@ from datetime import date
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from . import batches
 from .config import Settings, SourceSpec, source_keys
 from .errors import DataError
 
@@ -31,7 +32,8 @@ SPARK_TYPES = {
 class Validated:
     tables: dict[str, DataFrame]  # clean tables: declared columns, typed
     counts: dict[str, int]  # "<source>.rows", "<source>.outside_population", ...
-    warnings: list[str]  # one line each: undeclared columns, left out
+    warnings: list[str]  # one line each: undeclared columns, left out; batch changes
+    profiles: dict[str, dict]  # each source's batch profile (see batches.py)
 
 
 def _raw(column: str) -> str:
@@ -68,6 +70,7 @@ def _checks(name: str, settings: Settings, today: date) -> list[_Check]:
         )
         for c, col in spec.columns.items()
     ]
+    checks += _expectations(name, spec)
     label = settings.label
     not_empty = [*source_keys(settings, name), *([spec.time] if spec.time else []), *spec.required]
     if name == label.source:
@@ -105,8 +108,59 @@ def _checks(name: str, settings: Settings, today: date) -> list[_Check]:
     return checks
 
 
-def _content_problems(typed: DataFrame, checks: list[_Check], where: str) -> list[str]:
-    """Every check counted (and an example taken) in one Spark job."""
+def _shown(values: list) -> str:
+    listed = ", ".join(repr(v) for v in values[:8])
+    return listed + (f", ... ({len(values)} in all)" if len(values) > 8 else "")
+
+
+def _expectations(name: str, spec: SourceSpec) -> list[_Check]:
+    """The declared expectations of the columns: allowed values, bounds, finite numbers."""
+    checks = []
+    for c, col in spec.columns.items():
+        value, example = F.col(c), F.col(_raw(c)).cast("string")
+        if col.allowed is not None:
+            checks.append(
+                _Check(
+                    value.isNotNull() & ~value.isin(*col.allowed),
+                    lambda n, e, c=c, a=col.allowed: (
+                        f"column {c!r}: {n} values are not among the allowed {_shown(a)} "
+                        f"(e.g. {e}): correct the data, or add the value to "
+                        f"sources.{name}.columns.{c}.allowed"
+                    ),
+                    example,
+                )
+            )
+        for key, outside in (("min", value.__lt__), ("max", value.__gt__)):
+            bound = getattr(col, key)
+            if bound is not None:
+                checks.append(
+                    _Check(
+                        outside(F.lit(bound)),
+                        lambda n, e, c=c, k=key, b=bound: (
+                            f"column {c!r}: {n} values are {'below' if k == 'min' else 'above'} "
+                            f"{k} {b} (e.g. {e})"
+                        ),
+                        example,
+                    )
+                )
+        if col.type == "double" and col.finite:
+            checks.append(
+                _Check(
+                    F.isnan(value) | value.isin(float("inf"), float("-inf")),
+                    lambda n, e, c=c: (
+                        f"column {c!r}: {n} values are NaN or infinite (e.g. {e}); "
+                        f"declare finite: false for {c!r} to let them through"
+                    ),
+                    example,
+                )
+            )
+    return checks
+
+
+def _content_problems(
+    typed: DataFrame, checks: list[_Check], where: str, tallies: dict[str, F.Column]
+) -> tuple[list[str], dict[str, int]]:
+    """Every check counted (and an example taken), and the ``tallies`` summed, in one job."""
     row = typed.agg(
         *[F.sum(F.when(c.condition, 1).otherwise(0)).alias(f"n{i}") for i, c in enumerate(checks)],
         *[
@@ -114,13 +168,43 @@ def _content_problems(typed: DataFrame, checks: list[_Check], where: str) -> lis
             for i, c in enumerate(checks)
             if c.example is not None
         ],
+        *[column.alias(f"t_{name}") for name, column in tallies.items()],
     ).collect()[0]
     found = row.asDict()
-    return [
+    problems = [
         f"{where}: " + c.says(found[f"n{i}"], repr(found.get(f"e{i}")))
         for i, c in enumerate(checks)
         if found[f"n{i}"]
     ]
+    return problems, {name: int(found[f"t_{name}"] or 0) for name in tallies}
+
+
+def _tallies(name: str, settings: Settings) -> dict[str, F.Column]:
+    """What the table-level expectations count: rows, and the label's classes."""
+    tallies = {"rows": F.count(F.lit(1))}
+    if name == settings.label.source:
+        value = F.col(settings.label.column).cast("int")
+        tallies["positive"] = F.sum(F.when(value == 1, 1).otherwise(0))
+        tallies["negative"] = F.sum(F.when(value == 0, 1).otherwise(0))
+    return tallies
+
+
+def _table_problems(name: str, settings: Settings, tally: dict[str, int], where: str) -> list:
+    spec, problems = settings.sources[name], []
+    if tally["rows"] < spec.min_rows:
+        problems.append(
+            f"{where}: {tally['rows']:,} rows, fewer than sources.{name}.min_rows "
+            f"({spec.min_rows:,}) in {settings.source_of('sources', name)}"
+        )
+    if name == settings.label.source and tally["rows"]:
+        missing = [k for k in ("positive", "negative") if not tally[k]]
+        if missing:
+            column, positive, negative = settings.label.column, tally["positive"], tally["negative"]
+            problems.append(
+                f"{where}: column {column!r} holds one class only ({positive:,} rows of 1, "
+                f"{negative:,} of 0); a model needs both"
+            )
+    return problems
 
 
 def _duplicate_problems(df: DataFrame, keys: list[str], where: str) -> list[str]:
@@ -147,28 +231,57 @@ def within_population(
     return df.join(inside, [*keys, column], "left_semi")
 
 
+# The source types each declared type can be read from (the rest Spark refuses to cast).
+_READABLE_FROM = {
+    "date": ("string", "date", "timestamp", "timestamp_ntz"),
+    "boolean": ("string", "boolean", "tinyint", "smallint", "int", "bigint", "float", "double"),
+}
+_NUMBERS_FROM = ("string", "boolean", "tinyint", "smallint", "int", "bigint", "float", "double")
+
+
+def _readable(declared: str, actual: str) -> bool:
+    if declared == "string":
+        return True
+    allowed = _READABLE_FROM.get(declared, _NUMBERS_FROM)
+    return actual in allowed or (declared != "date" and actual.startswith("decimal"))
+
+
 def _schema_problems(spec: SourceSpec, df: DataFrame, where: str) -> list[str]:
-    problems = []
-    for column in spec.columns:
+    problems, types = [], dict(df.dtypes)
+    for column, declared in spec.columns.items():
         if column not in df.columns:
             theirs = spec.their_name(column)
             hint = f" (declared as from: {theirs!r})" if theirs != column else ""
             problems.append(
                 f"{where}: missing column {column!r}{hint}; it has: {', '.join(df.columns)}"
             )
+        elif not _readable(declared.type, types[column]):
+            problems.append(
+                f"{where}: column {column!r} is stored as {types[column]}, which cannot be read as "
+                f"{declared.type}: store it as {declared.type} (or text such as "
+                f"{'2024-01-31' if declared.type == 'date' else 'true'}), or declare its type "
+                "as it is"
+            )
     return problems
 
 
 def validate(
-    raw: dict[str, DataFrame], origins: dict[str, str], settings: Settings, today: date
+    raw: dict[str, DataFrame],
+    origins: dict[str, str],
+    settings: Settings,
+    today: date,
+    previous: dict[str, dict] | None = None,
 ) -> Validated:
     """Clean, typed tables from raw ones, or a DataError listing every problem found.
 
-    ``origins`` says where each source came from, for the messages.
+    ``origins`` says where each source came from, for the messages; ``previous`` holds the
+    profiles of the last accepted batches (of the same declarations) to compare with.
     """
     problems: list[str] = []
     warnings: list[str] = []
     typed: dict[str, DataFrame] = {}
+    profiles: dict[str, dict] = {}
+    batch = settings.validation.batch
     for name, df in raw.items():
         spec, where = settings.sources[name], f"{origins[name]} (source {name})"
         missing = _schema_problems(spec, df, where)
@@ -184,7 +297,27 @@ def validate(
             problems += missing
             continue
         typed[name] = _typed(spec, df).cache()
-        problems += _content_problems(typed[name], _checks(name, settings, today), where)
+        keys = source_keys(settings, name)
+        found, tally = _content_problems(
+            typed[name],
+            _checks(name, settings, today),
+            where,
+            {**_tallies(name, settings), **batches.tallies(spec, keys)},
+        )
+        problems += found + _table_problems(name, settings, tally, where)
+        if found:
+            continue
+        profiles[name] = batches.profile(typed[name], spec, keys, tally, batch)
+        if (previous or {}).get(name):
+            moved = batches.changes(previous[name], profiles[name], batch, where)
+            if batch.on_change == "error":
+                problems += [
+                    f"{line}; if it is right, accept it once with "
+                    "validation.batch.on_change: warning"
+                    for line in moved
+                ]
+            else:
+                warnings += moved
         if spec.unique:
             keys = [*source_keys(settings, name), *([spec.time] if spec.time else [])]
             problems += _duplicate_problems(typed[name], keys, where)
@@ -221,7 +354,7 @@ def validate(
             )
     if problems:
         raise DataError(problems)
-    return Validated(clean, counts, warnings)
+    return Validated(clean, counts, warnings, profiles)
 
 
 def fingerprint(df: DataFrame) -> str:

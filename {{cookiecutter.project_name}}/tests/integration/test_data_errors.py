@@ -4,9 +4,11 @@ listed (or refused, with validation.strict)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from pyspark.sql import functions as F
 
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import load_settings
@@ -44,7 +46,11 @@ GOOD = {
 
 
 def files_env(
-    conf_dir: Path, data: dict[str, list[str]], max_dropped: float = 0.5, strict: bool = False
+    conf_dir: Path,
+    data: dict[str, list[str]],
+    max_dropped: float = 0.5,
+    strict: bool = False,
+    batch: dict | None = None,
 ) -> Path:
     """An environment `files` whose four sources are the CSV files of ``data``."""
     folder = conf_dir.parent / "data"
@@ -62,6 +68,7 @@ def files_env(
                 "today": "2026-01-01",
                 "max_dropped_fraction": max_dropped,
                 "strict": strict,
+                **({"batch": batch} if batch else {}),
             },
         },
     )
@@ -148,6 +155,75 @@ BAD = [
         "labels.csv (source labels): column 'label': 1 labels are neither 0 nor 1 (e.g. '2')",
     ),
     (
+        "value-not-allowed",
+        changed(
+            "events.csv", "M1,2024-02-01,admission,unplanned", "M1,2024-02-01,ADMISSION,unplanned"
+        ),
+        "events.csv (source events): column 'event_type': 1 values are not among the allowed 'admission', 'ed_visit', 'diagnosis', 'prescription' (e.g. 'ADMISSION'): correct the data, or add the value to sources.events.columns.event_type.allowed",
+    ),
+    (
+        "sex-not-allowed",
+        changed(
+            "members.csv",
+            "M3,1990-03-03,F,medicaid,0.8,false",
+            "M3,1990-03-03,female,medicaid,0.8,false",
+        ),
+        "members.csv (source members): column 'sex': 1 values are not among the allowed 'F', 'M', 'U' (e.g. 'female')",
+    ),
+    (
+        "below-min",
+        changed(
+            "members.csv",
+            "M3,1990-03-03,F,medicaid,0.8,false",
+            "M3,1990-03-03,F,medicaid,-0.2,false",
+        ),
+        "members.csv (source members): column 'deprivation_index': 1 values are below min 0.0 (e.g. '-0.2')",
+    ),
+    (
+        "above-max",
+        changed(
+            "members.csv", "M3,1990-03-03,F,medicaid,0.8,false", "M3,1990-03-03,F,medicaid,8,false"
+        ),
+        "members.csv (source members): column 'deprivation_index': 1 values are above max 1.0 (e.g. '8')",
+    ),
+    (
+        "date-below-min",
+        changed(
+            "members.csv",
+            "M3,1990-03-03,F,medicaid,0.8,false",
+            "M3,1850-03-03,F,medicaid,0.8,false",
+        ),
+        "members.csv (source members): column 'birth_date': 1 values are below min 1900-01-01 (e.g. '1850-03-03')",
+    ),
+    (
+        "nan",
+        changed(
+            "members.csv",
+            "M3,1990-03-03,F,medicaid,0.8,false",
+            "M3,1990-03-03,F,medicaid,NaN,false",
+        ),
+        "members.csv (source members): column 'deprivation_index': 1 values are NaN or infinite (e.g. 'NaN'); declare finite: false for 'deprivation_index' to let them through",
+    ),
+    (
+        "infinite",
+        changed(
+            "members.csv",
+            "M2,1980-01-15,M,commercial,0.2,true",
+            "M2,1980-01-15,M,commercial,-Infinity,true",
+        ),
+        "column 'deprivation_index': 1 values are NaN or infinite (e.g. '-Infinity')",
+    ),
+    (
+        "empty-table",
+        {**GOOD, "events.csv": GOOD["events.csv"][:1]},
+        "events.csv (source events): 0 rows, fewer than sources.events.min_rows (1) in",
+    ),
+    (
+        "one-class-label",
+        changed("labels.csv", "M1,2024-07-01,1", "M1,2024-07-01,0"),
+        "labels.csv (source labels): column 'label' holds one class only (0 rows of 1, 3 of 0); a model needs both",
+    ),
+    (
         "span-backwards",
         changed("eligibility.csv", "M3,2024-03-01,2025-12-31", "M3,2025-12-31,2024-03-01"),
         "eligibility.csv (source eligibility): 1 spans end (end_date) before they start (start_date)",
@@ -155,8 +231,8 @@ BAD = [
 ]
 
 
-def test_there_are_at_least_six_cases() -> None:
-    assert len(BAD) >= 6
+def test_there_are_at_least_fifteen_cases() -> None:
+    assert len(BAD) >= 15
 
 
 def test_good_files_are_renamed_typed_and_filtered(spark, conf_dir: Path, capsys) -> None:
@@ -231,3 +307,79 @@ def test_missing_source_file_stops_ingest(spark, conf_dir: Path, capsys) -> None
     (folder / "labels.csv").unlink()
     assert run_steps(conf_dir) == 3
     assert f"{folder / 'labels.csv'}: no such file or folder" in capsys.readouterr().err
+
+
+def clean_metadata(conf_dir: Path) -> dict[str, dict]:
+    folder = tables_folder(conf_dir)
+    return {
+        name: json.loads((folder / name / "_table_metadata.json").read_text())
+        for name in ("members", "eligibility", "events", "labels")
+    }
+
+
+def test_a_bad_batch_replaces_no_accepted_table(spark, conf_dir: Path, capsys) -> None:
+    files_env(conf_dir, GOOD)
+    assert run_steps(conf_dir) == 0
+    accepted = clean_metadata(conf_dir)
+    files_env(conf_dir, BAD[[c[0] for c in BAD].index("value-not-allowed")][1])
+    assert run_steps(conf_dir) == 3
+    assert "column 'event_type': 1 values are not among the allowed" in capsys.readouterr().err
+    assert clean_metadata(conf_dir) == accepted  # the clean tables are still the good batch
+
+
+def test_dates_stored_as_numbers_are_named(spark, conf_dir: Path, capsys) -> None:
+    folder = files_env(conf_dir, GOOD)
+    events = spark.read.option("header", True).csv(str(folder / "events.csv"))
+    as_numbers = events.withColumn(
+        "event_date", F.regexp_replace("event_date", "-", "").cast("int")
+    )
+    as_numbers.toPandas().to_parquet(folder / "events.parquet")
+    parquet = {"sources": {"events": {"format": "parquet", "path": "data/events.parquet"}}}
+    add_env(conf_dir, "files", parquet, base="files")
+    assert run_steps(conf_dir) == 3
+    err = capsys.readouterr().err
+    assert (
+        "events.parquet (source events): column 'event_date' is stored as int, which cannot be "
+        "read as date: store it as date (or text such as 2024-01-31), or declare its type as it is"
+    ) in err
+    assert "Traceback" not in err and "AnalysisException" not in err
+
+
+FEWER_EVENTS = {**GOOD, "events.csv": GOOD["events.csv"][:2]}
+NEW_CODE = {
+    **GOOD,
+    "events.csv": [GOOD["events.csv"][0]]
+    + [",".join([*line.split(",")[:3], "Z99"]) for line in GOOD["events.csv"][1:]],
+}
+
+
+def test_a_collapsed_batch_stops_until_it_is_accepted(spark, conf_dir: Path, capsys) -> None:
+    files_env(conf_dir, GOOD)
+    assert run_steps(conf_dir) == 0
+    accepted = clean_metadata(conf_dir)
+    files_env(conf_dir, FEWER_EVENTS)
+    assert run_steps(conf_dir) == 3
+    err = capsys.readouterr().err
+    assert (
+        "events.csv (source events): 1 rows, 80% fewer than the 5 of the last accepted batch "
+        "(validation.batch.max_row_drop 50%); if it is right, accept it once with "
+        "validation.batch.on_change: warning"
+    ) in err
+    assert clean_metadata(conf_dir) == accepted
+    files_env(conf_dir, FEWER_EVENTS, batch={"on_change": "warning"})
+    assert run_steps(conf_dir) == 0
+    assert "warning: " in capsys.readouterr().out
+    files_env(conf_dir, FEWER_EVENTS)  # the accepted batch is the new reference
+    assert run_steps(conf_dir) == 0
+
+
+def test_a_new_dominant_value_is_reported(spark, conf_dir: Path, capsys) -> None:
+    files_env(conf_dir, GOOD)
+    assert run_steps(conf_dir) == 0
+    files_env(conf_dir, NEW_CODE, batch={"on_change": "warning", "max_share_shift": 0.3})
+    assert run_steps(conf_dir) == 0
+    out = capsys.readouterr().out
+    assert (
+        "events.csv (source events): column 'code': value 'Z99' (a new value) holds 100.0% of "
+        "rows, 0.0% in the last accepted batch (validation.batch.max_share_shift 30%)"
+    ) in out

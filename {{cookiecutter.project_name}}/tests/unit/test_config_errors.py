@@ -443,6 +443,48 @@ CASES = [
         [MAPPINGS, "groups.demographics.features.age.type", "'int'"],
     ),
     (
+        "allowed-on-a-double",
+        replace(
+            DATA,
+            "deprivation_index: {type: double,",
+            "deprivation_index: {type: double, allowed: [1],",
+        ),
+        [
+            DATA,
+            "sources.members.columns.deprivation_index.allowed: applies to strings and integers, not double",
+        ],
+    ),
+    (
+        "allowed-of-another-type",
+        replace(DATA, "allowed: [F, M, U]", "allowed: [F, M, 1]"),
+        [DATA, "sources.members.columns.sex.allowed", "1 (int) is not a string value"],
+    ),
+    (
+        "min-on-a-string",
+        replace(DATA, "sex: {type: string,", "sex: {type: string, min: 0,"),
+        [DATA, "sources.members.columns.sex.min: applies to numbers and dates, not string"],
+    ),
+    (
+        "min-above-max",
+        replace(DATA, "{type: double, min: 0, max: 1}", "{type: double, min: 2, max: 1}"),
+        [DATA, "sources.members.columns.deprivation_index.max: is below min 2.0"],
+    ),
+    (
+        "date-bound-not-a-date",
+        replace(DATA, "{type: date, min: 1900-01-01}", "{type: date, min: 1900}"),
+        [DATA, "sources.members.columns.birth_date.min: a date column's min is a date"],
+    ),
+    (
+        "batch-action-unknown",
+        set_key(PROJECT, "validation.batch.on_change", "stop"),
+        [PROJECT, "validation.batch.on_change: Input should be 'error' or 'warning'"],
+    ),
+    (
+        "min-rows-negative",
+        set_key(DATA, "sources.events.min_rows", -1),
+        [DATA, "sources.events.min_rows: Input should be greater than or equal to 0"],
+    ),
+    (
         "selection-groups-empty",
         set_key(SELECTION, "include_groups", None),
         [SELECTION, "include_groups: give a list of groups, or 'all'"],

@@ -40,7 +40,8 @@ def validate_data(p: Platform) -> None:
     names = list(settings.sources)
     raw = {name: p.tables.read(f"raw_{name}") for name in names}
     origins = {name: p.tables.metadata(f"raw_{name}").get("source", name) for name in names}
-    checked = validation.validate(raw, origins, settings, settings.validation.today or date.today())
+    today = settings.validation.today or date.today()
+    checked = validation.validate(raw, origins, settings, today, accepted_profiles(p))
     for line in checked.warnings:
         print(f"  warning: {line}")
     for name, df in checked.tables.items():
@@ -48,6 +49,7 @@ def validate_data(p: Platform) -> None:
             "fingerprint": validation.fingerprint(df),
             "source": origins[name],
             "declared": source_declaration(settings, name),
+            "profile": checked.profiles[name],
         }
         p.tables.write(df, name, metadata)
     for key, value in checked.counts.items():
@@ -57,6 +59,17 @@ def validate_data(p: Platform) -> None:
     with p.start_run("validate-data", tags):
         counts = {k: float(v) for k, v in checked.counts.items()}
         tracking.log_run_contents({}, counts, {}, {}, {"warnings.json": checked.warnings})
+
+
+def accepted_profiles(p: Platform) -> dict[str, dict]:
+    """The profile of each source's last accepted batch, where it was validated against the
+    declaration that holds today (a changed declaration starts afresh)."""
+    found = {}
+    for name in p.settings.sources:
+        recorded = p.tables.metadata(name) if p.tables.exists(name) else {}
+        if recorded.get("declared") == source_declaration(p.settings, name):
+            found[name] = recorded.get("profile")
+    return {n: f for n, f in found.items() if f}
 
 
 def feature_sources(settings: Settings, groups) -> list[str]:
