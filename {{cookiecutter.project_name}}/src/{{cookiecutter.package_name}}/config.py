@@ -170,12 +170,23 @@ class Distribution(Strict):
         return self
 
 
+class LeakGuardSettings(Strict):
+    """A feature whose own holdout ROC AUC is at least ``max_auc`` and ``min_gap`` above the
+    median of the others stops `train`, unless it is in ``allow`` (see leakage.py)."""
+
+    max_auc: float = Field(0.98, gt=0.5, le=1)
+    min_gap: float = Field(0.15, ge=0, le=0.5)
+    allow: list[str] = []
+
+
 class TrainingSettings(Strict):
     estimator: str
     max_evals: PositiveInt
     parallelism: PositiveInt = 1  # > 1: SparkTrials, for single-node (sklearn) estimators
     seed: int = 7
     search_spaces: dict[str, dict[str, Distribution]]
+    leak_guard: LeakGuardSettings = LeakGuardSettings()
+    max_categories: PositiveInt = 255  # distinct values a categorical feature may have in training
 
     @field_validator("estimator")
     @classmethod

@@ -71,6 +71,12 @@ def check_conf(settings: Settings) -> Cart:
         for i, name in enumerate(settings.delivery.extra_columns)
         if name not in cart.available
     ]
+    problems += [
+        f"{settings.source_of('training', 'leak_guard')}: training.leak_guard.allow[{i}]: "
+        f"unknown feature {name!r}" + suggest(name, list(cart.available))
+        for i, name in enumerate(settings.training.leak_guard.allow)
+        if name not in cart.available
+    ]
     for name, spec in settings.sources.items():
         table = spec.table or name
         if spec.format == "synthetic" and table not in SYNTHETIC_TABLES:

@@ -224,12 +224,88 @@ class Fitted:
     importance: dict[str, float]
     example: Any  # a few input rows, as the model takes them
     sizes: dict[str, int]
+    single_feature_auc: dict[str, float]  # each feature's own holdout ROC AUC (the leak guard's)
 
 
 def pandas_parts(data: DataFrame, columns: Columns) -> dict[str, pd.DataFrame]:
     """The train, validation and holdout parts of ``data``, collected for a single-node model."""
     frame = data.select("part", "label", *columns.all).toPandas()
     return {p: frame[frame["part"] == p] for p in ("train", "validation", "holdout")}
+
+
+# Estimators that cannot take more distinct values of a categorical feature than this.
+CATEGORY_LIMITS = {"hist_gradient_boosting": 255}  # sklearn: a category count <= max_bins
+CHECK_ROWS = 200_000  # the checks before tuning read a sample of at most this many rows
+
+
+def checks_frame(data: DataFrame, columns: Columns, seed: int) -> pd.DataFrame:
+    """The train and holdout parts of ``data`` (a sample of CHECK_ROWS at most), collected."""
+    parts = data.where(F.col("part").isin("train", "holdout"))
+    rows = parts.count()
+    if rows > CHECK_ROWS:
+        parts = parts.sample(fraction=CHECK_ROWS / rows, seed=seed)
+    return parts.select("part", "label", *columns.all).toPandas()
+
+
+def before_tuning(
+    frame: pd.DataFrame, columns: Columns, cart: Cart, settings: TrainingSettings
+) -> dict[str, float]:
+    """What makes tuning pointless or wrong, found before any trial: a part without both
+    classes, a categorical feature with more values than the estimator takes, a feature that
+    leaks the label (see leakage.py). Returns each feature's own holdout ROC AUC."""
+    from .leakage import single_feature_auc, suspects
+
+    train, holdout = frame[frame["part"] == "train"], frame[frame["part"] == "holdout"]
+    problems = []
+    for name, part in (("training", train), ("holdout", holdout)):
+        classes = sorted(part["label"].unique().tolist())
+        if len(classes) < 2:
+            held = f"only label {classes[0]}" if classes else "no rows"
+            problems.append(
+                f"labels: the {name} part ({len(part):,} rows) holds {held}; a model needs "
+                "both classes in each part: more labelled rows, or other split fractions"
+            )
+    own = CATEGORY_LIMITS.get(settings.estimator)
+    limit = min(settings.max_categories, own or settings.max_categories)
+    why = (
+        f"the most {settings.estimator} takes"
+        if own is not None and own <= settings.max_categories
+        else "training.max_categories"
+    )
+    numbers = model_frame(frame, Columns(columns.numeric, []))
+    for feature in columns.numeric:
+        infinite = int(np.isinf(numbers[feature].to_numpy()).sum())
+        if infinite:
+            problems.append(
+                f"feature {feature!r} (group {cart.groups[feature]!r} of {cart.mappings_file}): "
+                f"{infinite:,} infinite values in the training and holdout rows: its definition "
+                "must give a finite number or an empty value"
+            )
+    for feature in columns.categorical:
+        count = int(train[feature].nunique(dropna=True))
+        if count > limit:
+            problems.append(
+                f"feature {feature!r} (group {cart.groups[feature]!r} of {cart.mappings_file}): "
+                f"{count:,} distinct values in the training rows, more than {limit} ({why}): "
+                "group its rare values in its definition, or leave it out with exclude_features"
+            )
+    if problems:
+        raise DataError(problems)
+    aucs = single_feature_auc(train, holdout, columns.numeric, columns.categorical)
+    guard = settings.leak_guard
+    leaks = suspects(aucs, guard.max_auc, guard.min_gap, guard.allow)
+    if leaks:
+        raise DataError(
+            [
+                f"feature {s.feature!r} (group {cart.groups[s.feature]!r} of "
+                f"{cart.mappings_file}) alone has holdout ROC AUC {s.auc:.3f}, far above the "
+                f"others (median {s.others:.3f}): it most likely leaks the label. Leave it out "
+                "with exclude_features, or if it is truly known on the as-of date allow it: "
+                f"training.leak_guard.allow: [{s.feature}]"
+                for s in leaks
+            ]
+        )
+    return aucs
 
 
 def _two_classes(label: np.ndarray) -> None:
@@ -249,9 +325,14 @@ def train_model(
     estimator, seed = settings.estimator, settings.seed
     space = settings.search_spaces[estimator]
     columns = Columns.of(cart)
-    trials = make_trials(estimator, settings.parallelism, spark)
     if ESTIMATORS[estimator].kind == "sklearn":
         parts = pandas_parts(data, columns)
+        frame = pd.concat([parts["train"], parts["holdout"]])
+        single_auc = before_tuning(frame, columns, cart, settings)
+    else:
+        single_auc = before_tuning(checks_frame(data, columns, seed), columns, cart, settings)
+    trials = make_trials(estimator, settings.parallelism, spark)
+    if ESTIMATORS[estimator].kind == "sklearn":
         tuned = tune(
             sklearn_objective(estimator, columns, parts["train"], parts["validation"], seed),
             space,
@@ -294,7 +375,15 @@ def train_model(
         example = parts["holdout"].select(*columns.all).limit(5)
         sizes = {p: f.count() for p, f in parts.items()}
     return Fitted(
-        model, ESTIMATORS[estimator].kind, tuned, label, score, importance, example, sizes
+        model,
+        ESTIMATORS[estimator].kind,
+        tuned,
+        label,
+        score,
+        importance,
+        example,
+        sizes,
+        single_auc,
     )
 
 

@@ -128,3 +128,34 @@ def test_a_composite_key_and_a_date_per_row(spark, dated) -> None:
     )
     assert {"hospital", "patient_id", "score_date"} <= set(predictions.columns)
     assert predictions.select("hospital", "patient_id").distinct().count() == 500
+
+
+def test_a_feature_that_leaks_the_label_stops_train(spark, one_table, capsys) -> None:
+    """A code written because of the outcome, declared and mapped like any other column, is
+    named by the leak guard: train exits 3 and registers nothing, until conf allows it."""
+    conf, data = one_table
+    rows = pd.read_csv(data / "data" / "discharges.csv")
+    rows["discharge_code"] = rows["readmitted_30d"].map({1: "RA", 0: "HOME"})
+    rows.to_csv(data / "data" / "discharges.csv", index=False)
+    declared = (data / "data.yml").read_text()
+    (data / "data.yml").write_text(
+        declared.replace("ed_visits_6m: integer}", "ed_visits_6m: integer, discharge_code: string}")
+    )
+    mappings = yaml.safe_load((data / "feature_mappings.yml").read_text())
+    mappings["groups"]["history"]["features"].append("discharge_code")
+    (data / "feature_mappings.yml").write_text(yaml.safe_dump(mappings))
+    add_env(conf, "one", FAST)
+    run(conf, data, "one", "ingest", "validate-data", "features")
+    argv = ["train", "--env", "one", "--conf-dir", str(conf), "--data-dir", str(data)]
+    assert main(argv) == 3
+    err = capsys.readouterr().err
+    assert "feature 'discharge_code' (group 'history' of " in err
+    assert (
+        "feature_mappings.yml) alone has holdout ROC AUC 1.000, far above the others (median "
+    ) in err
+    assert "training.leak_guard.allow: [discharge_code]" in err and "Traceback" not in err
+    settings = load_settings("one", conf, data)
+    client = mlflow.MlflowClient(settings.tracking.tracking_uri, settings.tracking.registry_uri)
+    assert not client.search_model_versions(f"name='{settings.registry.model_name}'")
+    add_env(conf, "one", {"training": {"leak_guard": {"allow": ["discharge_code"]}}}, base="one")
+    assert main(argv) == 0

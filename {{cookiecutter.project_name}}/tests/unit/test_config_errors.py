@@ -485,6 +485,11 @@ CASES = [
         [DATA, "sources.events.min_rows: Input should be greater than or equal to 0"],
     ),
     (
+        "leak-guard-allows-an-unknown-feature",
+        set_key(PROJECT, "training.leak_guard", {"allow": ["ages"]}),
+        [PROJECT, "training.leak_guard.allow[0]: unknown feature 'ages'; did you mean 'age'?"],
+    ),
+    (
         "selection-groups-empty",
         set_key(SELECTION, "include_groups", None),
         [SELECTION, "include_groups: give a list of groups, or 'all'"],

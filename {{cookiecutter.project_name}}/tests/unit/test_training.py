@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,10 +13,13 @@ from hyperopt.pyll import stochastic
 from {{ cookiecutter.package_name }}.config import (
     Distribution,
     SplitSettings,
+    TrainingSettings,
 )
+from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.estimators import typed
 from {{ cookiecutter.package_name }}.training import (
     Columns,
+    before_tuning,
     hyperopt_space,
     make_trials,
     model_frame,
@@ -104,3 +109,69 @@ def test_tune_records_every_trial_and_the_best(spark, parallelism: int) -> None:
     assert tuned.best_validation_auc == max(t.metrics["val_roc_auc"] for t in tuned.trials) > 0.8
     assert isinstance(tuned.best_params["max_iter"], int)
     assert {t.number for t in tuned.trials} == {0, 1, 2}
+
+
+def settings_for(estimator: str = "hist_gradient_boosting", **changes) -> TrainingSettings:
+    space = {"max_iter": {"distribution": "quniform", "low": 20, "high": 60, "q": 10}}
+    if estimator != "hist_gradient_boosting":
+        space = {"maxIter": space["max_iter"]}
+    return TrainingSettings(
+        estimator=estimator, max_evals=2, search_spaces={estimator: space}, **changes
+    )
+
+
+CART = SimpleNamespace(groups={"zip": "area", "age": "who"}, mappings_file="my_mappings.yml")
+
+
+def checked_rows(zip_values: int, labels=(0, 1)) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    n = 2_000
+    return pd.DataFrame(
+        {
+            "part": rng.choice(["train", "holdout"], n),
+            "label": rng.choice(labels, n),
+            "age": rng.integers(18, 90, n).astype(float),
+            "zip": [f"Z{i}" for i in rng.integers(0, zip_values, n)],
+        }
+    )
+
+
+def test_too_many_categories_are_named_before_tuning() -> None:
+    columns = Columns(numeric=["age"], categorical=["zip"])
+    with pytest.raises(DataError) as raised:
+        before_tuning(checked_rows(400), columns, CART, settings_for())
+    [line] = raised.value.problems
+    assert line.startswith("feature 'zip' (group 'area' of my_mappings.yml): 3")
+    assert line.endswith(
+        "distinct values in the training rows, more than 255 (the most hist_gradient_boosting "
+        "takes): group its rare values in its definition, or leave it out with exclude_features"
+    )
+    # a Spark ML estimator has no limit of its own: training.max_categories decides
+    more = settings_for("spark_gbt", max_categories=1000)
+    assert set(before_tuning(checked_rows(400), columns, CART, more)) == {"age", "zip"}
+    with pytest.raises(DataError, match=r"more than 100 \(training.max_categories\)"):
+        before_tuning(
+            checked_rows(400), columns, CART, settings_for("spark_gbt", max_categories=100)
+        )
+
+
+def test_a_part_with_one_class_is_named_before_tuning() -> None:
+    columns = Columns(numeric=["age"], categorical=[])
+    with pytest.raises(DataError) as raised:
+        before_tuning(checked_rows(10, labels=(0,)), columns, CART, settings_for())
+    assert [line.split(" (")[0] for line in raised.value.problems] == [
+        "labels: the training part",
+        "labels: the holdout part",
+    ]
+    assert "holds only label 0; a model needs both classes" in raised.value.problems[0]
+
+
+def test_an_infinite_feature_is_named_before_tuning() -> None:
+    rows = checked_rows(10)
+    rows.loc[rows.index[:3], "age"] = float("inf")
+    with pytest.raises(DataError) as raised:
+        before_tuning(rows, Columns(numeric=["age"], categorical=[]), CART, settings_for())
+    assert raised.value.problems == [
+        "feature 'age' (group 'who' of my_mappings.yml): 3 infinite values in the training and "
+        "holdout rows: its definition must give a finite number or an empty value"
+    ]

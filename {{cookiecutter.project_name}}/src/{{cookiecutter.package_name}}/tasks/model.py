@@ -145,6 +145,7 @@ def train(p: Platform) -> None:
                 },
                 "config.json": settings.model_dump(mode="json"),
                 "feature_importance.json": fitted.importance,
+                "single_feature_auc.json": fitted.single_feature_auc,
                 **_conf_texts(p),
             },
         )
