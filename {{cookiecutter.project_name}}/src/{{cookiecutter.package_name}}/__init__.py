@@ -1,3 +1,3 @@
-{{ cookiecutter.description | tojson }}
+"{{ cookiecutter.description }}"
 
 __version__ = "0.1.0"
