@@ -89,10 +89,10 @@ HOST_URL = re.compile(rf"https://(?P<host>{DNS_NAME})/?", re.IGNORECASE)
 # Git allows more (see `git check-ref-format`), but branch names are written unquoted into
 # pipeline YAML, Terraform and shell, so only characters that are plain in all three are taken.
 BRANCH_CHARS = re.compile(r"[A-Za-z0-9._/-]+")
-# Characters a description cannot hold: it is written between double quotes into pyproject.toml
-# and into the package's Python (a \ or " would need escaping there, differently in each).
-DESCRIPTION_FORBIDDEN = re.compile(r'["\\]|%\(')
-DESCRIPTION_WIDTH = 72  # cli.py holds it on one line of at most 100 columns (ruff's limit)
+# A description is written as a string into pyproject.toml and the package's Python
+# (__description_toml, __description_python in cookiecutter.json); argparse would format '%('.
+DESCRIPTION_FORBIDDEN = re.compile(r"%\(")
+DESCRIPTION_WIDTH = 77  # as a Python string, less its quotes: cli.py holds it on one line of 100
 
 # Plain scalars that YAML reads as something other than a string: null, booleans (YAML 1.1,
 # which PyYAML reads conf/ with, and 1.2, the pipelines' parsers), integers (binary, octal with
@@ -212,9 +212,17 @@ def display_width(text: str) -> int:
     )
 
 
+def python_string(text: str) -> str:
+    """``text`` as the Python string literal ruff would write (what __description_python in
+    cookiecutter.json renders): double quotes unless the text holds more of them than single
+    quotes, backslashes and the chosen quote escaped."""
+    quote = "'" if text.count("'") < text.count('"') else '"'
+    return quote + text.replace("\\", "\\\\").replace(quote, "\\" + quote) + quote
+
+
 def check_description(value: str) -> str | None:
-    """One line of printable text, written between double quotes into pyproject.toml, the
-    package's docstring and its command's help, and into the README."""
+    """One line of printable text, written as a string into pyproject.toml, the package's
+    docstring and its command's help, and into the README."""
     rule = None
     if not value.strip():
         rule = "must be one non-empty line of text"
@@ -226,14 +234,12 @@ def check_description(value: str) -> str | None:
     elif value != value.strip():
         rule = "must not start or end with a space"
     elif DESCRIPTION_FORBIDDEN.search(value):
+        rule = "must not contain '%(' (the command's help would format it)"
+    elif display_width(python_string(value)) - 2 > DESCRIPTION_WIDTH:
         rule = (
-            'must not contain " or \\ (pyproject.toml and Python would need them escaped) or '
-            "'%(' (the command's help would format it): use ' instead of \""
-        )
-    elif display_width(value) > DESCRIPTION_WIDTH:
-        rule = (
-            f"is longer than {DESCRIPTION_WIDTH} columns (it sits on one line of Python; wide "
-            "characters count twice): shorten it"
+            f"is longer than {DESCRIPTION_WIDTH} columns as a Python string (it sits on one line "
+            "of cli.py; wide characters count twice, \\ and quotes may take a \\ each): "
+            "shorten it"
         )
     return _problem("description", value, rule) if rule else None
 

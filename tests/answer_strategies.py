@@ -29,7 +29,7 @@ timezones = st.sampled_from(sorted(hook.JAVA_ZONE_IDS))
 # Text of any script: letters, marks, digits, punctuation, symbols and spaces, with the ASCII
 # punctuation a file format could trip on made likely.
 TEXT = st.characters(categories=("L", "M", "N", "P", "S", "Zs")) | st.sampled_from(
-    "'%(){}#$<>&`*_[]:;,!?@=+|~^ "
+    "'\"\\%(){}#$<>&`*_[]:;,!?@=+|~^ "
 )
 descriptions = accepted(st.text(TEXT, min_size=1, max_size=60), hook.check_description)
 groups = accepted(st.text(TEXT, min_size=1, max_size=40), hook.check_group)

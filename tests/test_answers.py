@@ -108,7 +108,17 @@ def assert_answers_arrive_as_text(project: Path, a: dict) -> None:
     assert pyproject["project"]["description"] == a["description"]
     assert pyproject["project"]["name"] == a["project_name"]
     package = project / "src" / a["package_name"]
-    assert ast.get_docstring(ast.parse((package / "__init__.py").read_text())) == a["description"]
+    init = ast.parse((package / "__init__.py").read_text())
+    assert ast.literal_eval(init.body[0].value) == a["description"]
+    cli = (package / "cli.py").read_text()
+    [description] = [
+        k.value
+        for n in ast.walk(ast.parse(cli))
+        for k in getattr(n, "keywords", ())
+        if k.arg == "description"
+    ]
+    assert ast.literal_eval(description) == a["description"]
+    assert f"description={hook.python_string(a['description'])}," in cli  # the hook's width rule
     conf = yaml.safe_load((project / "conf" / "project.yml").read_text())
     assert conf["project"]["name"] == a["project_name"]
     assert conf["project"]["package"] == a["package_name"]
@@ -166,6 +176,27 @@ def test_every_accepted_answer_set_generates_a_project_that_parses_and_loads(
         assert_answers_arrive_as_text(project, full)
         assert_python_passes_ruff(project)
         assert_config_loads(project, full["package_name"])
+
+
+@pytest.mark.parametrize(
+    "description",
+    [
+        'Risk of "readmission" \\ for members\' care; 100% <local> & """ \'\'\'',
+        "Prédit les réadmissions 😀 入院リスク",
+        "it's \"quoted\" and 'single'",
+        "C:\\data\\risk",
+        "x" * 77,
+    ],
+)
+def test_a_description_with_quotes_backslashes_or_emoji_survives_every_file(
+    bake: Bake, tmp_path: Path, description: str
+) -> None:
+    assert hook.check_description(description) is None
+    full = answers_for({"description": description})
+    project = quiet_bake(bake, tmp_path, {"description": description})
+    assert_files_parse(project)
+    assert_answers_arrive_as_text(project, full)
+    assert_python_passes_ruff(project)
 
 
 # Quartz: first fire after 2026-01-01 00:00:00 as Quartz 2.3.2 computes it (CronExpression.

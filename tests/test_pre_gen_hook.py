@@ -131,16 +131,15 @@ NOT_TEXT = "read by YAML as a boolean, null, number or date"
 NEVER = "never fires"
 JAVA = "IANA time-zone id that Java knows"
 BROKEN_BEFORE = [
-    ({"description": 'Predicts "unplanned" admissions'}, "description", 'must not contain "'),
-    ({"description": "C:\\data risk"}, "description", "must not contain"),
     ({"description": "tab\tseparated"}, "description", "printable text"),
     ({"description": "delete\x7fcharacter"}, "description", "printable text"),
     ({"description": "line\u2028separator"}, "description", "printable text"),
     ({"description": "bad \udcff byte"}, "description", "printable text"),
     ({"description": " Predicts admissions"}, "description", "must not start or end with a space"),
     ({"description": "see %(prog)s"}, "description", "'%('"),
-    ({"description": "入院" * 37}, "description", "longer than 72 columns"),
-    ({"description": "x" * 73}, "description", "longer than 72 columns"),
+    ({"description": "入院" * 20}, "description", "longer than 77 columns"),
+    ({"description": "x" * 78}, "description", "longer than 77 columns"),
+    ({"description": "\\" * 40}, "description", "longer than 77 columns"),
     ({"description": JINJA}, "description", "holds Jinja template syntax"),
     ({"description": "{% if true %}x{% endif %}"}, "description", "holds Jinja template syntax"),
     ({"description": "{# note #}"}, "description", "holds Jinja template syntax"),
