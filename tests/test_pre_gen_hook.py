@@ -83,7 +83,7 @@ INVALID = [
     ({"schema_name": "my schema"}, "schema_name", "no '.', space, '/' or '-'"),
     ({"dev_catalog": "hive_metastore"}, "dev_catalog", "built-in catalog"),
     ({"default_branch": "feature..x"}, "default_branch", "contains '..' or '//'"),
-    ({"release_branch": "release.lock"}, "release_branch", "ends with '/', '.' or '.lock'"),
+    ({"release_branch": "release.lock"}, "release_branch", "ending with '.lock'"),
     ({"release_branch": "rel ease"}, "release_branch", "a character other than"),
     ({"default_branch": "-main"}, "default_branch", "starts with '-' or '/'"),
     ({"release_branch": "main"}, "release_branch", "same as default_branch"),
@@ -96,7 +96,7 @@ INVALID = [
     ({"training_schedule": "0 0 8 * * MON"}, "training_schedule", "exactly one of day-of-month"),
     ({"training_schedule": "0 */0 * ? * *"}, "training_schedule", "step '0'"),
     ({"feature_schedule": "0 0 6 ? JANUARY *"}, "feature_schedule", "month value 'JANUARY'"),
-    ({"schedule_timezone": "Mars/Olympus"}, "schedule_timezone", "IANA time-zone name"),
+    ({"schedule_timezone": "Mars/Olympus"}, "schedule_timezone", "IANA time-zone id"),
     ({"notification_email": "ml-alerts"}, "notification_email", "not an e-mail address"),
     ({"notification_email": "a@b"}, "notification_email", "not an e-mail address"),
     ({"read_group": ""}, "read_group", "not a usable group name"),
@@ -123,6 +123,87 @@ INVALID = [
     ({"staging_catalog": "dev"}, "staging_catalog", "is also dev_catalog"),
 ]
 
+# Answers the hook once took although the project they made did not work (issue 14): text the
+# files cannot hold, names YAML reads as another type, names that shadow an import, time zones
+# Java does not know, schedules that never fire, and Jinja, which cookiecutter would run.
+JINJA = "{{ cycler.__init__.__globals__.os.system('id') }}"
+NOT_TEXT = "read by YAML as a boolean, null, number or date"
+NEVER = "never fires"
+JAVA = "IANA time-zone id that Java knows"
+BROKEN_BEFORE = [
+    ({"description": "tab\tseparated"}, "description", "printable text"),
+    ({"description": "delete\x7fcharacter"}, "description", "printable text"),
+    ({"description": "line\u2028separator"}, "description", "printable text"),
+    ({"description": "bad \udcff byte"}, "description", "printable text"),
+    ({"description": " Predicts admissions"}, "description", "must not start or end with a space"),
+    ({"description": "see %(prog)s"}, "description", "'%('"),
+    ({"description": "入院" * 20}, "description", "longer than 77 columns"),
+    ({"description": "x" * 78}, "description", "longer than 77 columns"),
+    ({"description": "\\" * 40}, "description", "longer than 77 columns"),
+    ({"description": JINJA}, "description", "holds Jinja template syntax"),
+    ({"description": "{% if true %}x{% endif %}"}, "description", "holds Jinja template syntax"),
+    ({"description": "{# note #}"}, "description", "holds Jinja template syntax"),
+    (
+        {"project_name": "{{ 7 * 7 }}", "package_name": "risk"},
+        "project_name",
+        "holds Jinja template syntax",
+    ),
+    ({"project_name": "no", "package_name": "risk"}, "project_name", NOT_TEXT),
+    ({"project_name": "on", "package_name": "risk"}, "project_name", NOT_TEXT),
+    ({"project_name": "con", "package_name": "risk"}, "project_name", "device name on Windows"),
+    ({"package_name": "null", "schema_name": "risk"}, "package_name", NOT_TEXT),
+    ({"package_name": "requests"}, "package_name", "shadow a library the project depends on"),
+    ({"package_name": "numpy"}, "package_name", "shadow a library the project depends on"),
+    ({"package_name": "tomllib"}, "package_name", "standard-library module"),
+    ({"package_name": "benchmarks"}, "package_name", "the project's own folders"),
+    ({"package_name": "conftest"}, "package_name", "the project's own folders"),
+    ({"package_name": "test_config"}, "package_name", "test modules"),
+    ({"dev_catalog": "on"}, "dev_catalog", NOT_TEXT),
+    ({"prod_catalog": "true"}, "prod_catalog", NOT_TEXT),
+    ({"schema_name": "off"}, "schema_name", NOT_TEXT),
+    ({"schema_name": "y"}, "schema_name", NOT_TEXT),
+    ({"release_branch": "1.0"}, "release_branch", NOT_TEXT),
+    ({"release_branch": "2026-01-01"}, "release_branch", NOT_TEXT),
+    ({"release_branch": "0o12"}, "release_branch", NOT_TEXT),
+    ({"release_branch": "1e3"}, "release_branch", NOT_TEXT),
+    ({"default_branch": "0123"}, "default_branch", NOT_TEXT),
+    ({"default_branch": "Yes"}, "default_branch", NOT_TEXT),
+    ({"release_branch": "rel.lock/1"}, "release_branch", "ending with '.lock'"),
+    ({"feature_schedule": "0 0 0 30 2 ?"}, "feature_schedule", NEVER),
+    ({"training_schedule": "0 0 0 31 4,6,9,11 ?"}, "training_schedule", NEVER),
+    ({"inference_schedule": "0 0 0 L-30 2 ?"}, "inference_schedule", NEVER),
+    ({"inference_schedule": "0 0 6 * * ? 2020"}, "inference_schedule", NEVER),
+    ({"inference_schedule": "0 0 6 ? * 2#5 2026-2026"}, "inference_schedule", NEVER),
+    ({"training_schedule": "0 0 8 ? * MON/2"}, "training_schedule", "a step cannot follow a name"),
+    ({"training_schedule": "0 0 8 1,L * ?"}, "training_schedule", "stand alone"),
+    ({"training_schedule": "0 0 8 30W * ?"}, "training_schedule", "nW takes a day from 1 to 28"),
+    ({"feature_schedule": "0 0/90 * * * ?"}, "feature_schedule", "from 1 to 59"),
+    ({"feature_schedule": "0 0 6  * * ?"}, "feature_schedule", "single spaces"),
+    ({"feature_schedule": "0 0 6 * * ? 2030-2027"}, "feature_schedule", "must go upwards"),
+    ({"feature_schedule": "0 0 6 * * ?\n"}, "feature_schedule", "single spaces"),
+    ({"schedule_timezone": "Factory"}, "schedule_timezone", JAVA),
+    ({"schedule_timezone": "localtime"}, "schedule_timezone", JAVA),
+    ({"schedule_timezone": "posixrules"}, "schedule_timezone", JAVA),
+    ({"schedule_timezone": "posix/Europe/London"}, "schedule_timezone", JAVA),
+    ({"schedule_timezone": "right/UTC"}, "schedule_timezone", JAVA),
+    ({"schedule_timezone": "GMT+0"}, "schedule_timezone", JAVA),
+    ({"schedule_timezone": "europe/london"}, "schedule_timezone", JAVA),
+    ({"schedule_timezone": "SystemV/EST5"}, "schedule_timezone", JAVA),
+    (
+        {"staging_workspace_host": "https://adb-1.2.azuredata\nbricks.net"},
+        "staging_workspace_host",
+        "without a path, port or query",
+    ),
+    (
+        {"staging_workspace_host": AZURE_A + "#"},
+        "staging_workspace_host",
+        "without a path, port or query",
+    ),
+    ({"read_group": "data\tscience"}, "read_group", "not a usable group name"),
+    ({"notification_email": "a" * 250 + "@b.co"}, "notification_email", "not an e-mail address"),
+]
+INVALID += BROKEN_BEFORE
+
 
 IDS = [f"{prompt}-{i}" for i, (_, prompt, _) in enumerate(INVALID)]
 
@@ -136,6 +217,7 @@ def answers_for(overrides: dict) -> dict:
 def test_there_are_at_least_twenty_distinct_invalid_answers() -> None:
     distinct = {tuple(sorted(overrides.items())) for overrides, _, _ in INVALID}
     assert len(distinct) == len(INVALID) >= 20
+    assert len(BROKEN_BEFORE) >= 20
 
 
 def test_default_answers_are_valid() -> None:
@@ -160,7 +242,7 @@ def test_cookiecutter_stops_and_leaves_nothing(tmp_path: Path, overrides, prompt
         cwd=tmp_path,
         stderr=subprocess.PIPE,  # the hook writes its lines to stderr
     )
-    assert result.returncode != 0
+    assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, result.stderr
     assert errors[0].startswith(f"error: prompt '{prompt}': ")

@@ -1,3 +1,3 @@
-{{ cookiecutter.description | tojson }}
+{{ cookiecutter.__description_python }}
 
 __version__ = "0.1.0"

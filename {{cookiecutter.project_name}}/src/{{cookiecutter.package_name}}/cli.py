@@ -21,7 +21,7 @@ from .errors import ProblemsError
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m {{ cookiecutter.package_name }}",
-        description={{ cookiecutter.description | tojson }},
+        description={{ cookiecutter.__description_python }},
     )
     parser.add_argument(
         "step",
