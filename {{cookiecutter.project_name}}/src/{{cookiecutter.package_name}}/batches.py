@@ -2,8 +2,8 @@
 categorical column's values. A collapse, a surge or a value that suddenly dominates (or
 vanishes) is reported, as an error or a warning (validation.batch.on_change).
 
-A profile is a small JSON-able dict kept with the clean table; `profile_columns` and
-`value_counts` compute it, `changes` compares two. Pure over DataFrames; nothing is written.
+A profile is a small JSON-able dict kept with the clean table; `profile` computes it and
+`changes` compares two. Pure over DataFrames; nothing is written.
 """
 
 from __future__ import annotations
@@ -25,48 +25,50 @@ def profiled(spec: SourceSpec, keys: list[str]) -> list[str]:
     ]
 
 
+def _value_counts(df: DataFrame, column: str, most: int) -> dict[str, int] | None:
+    """How many rows hold each value of ``column`` (empty values as "null"), or None when it
+    has more than ``most`` distinct values."""
+    rows = df.groupBy(column).count().limit(most + 1).collect()
+    if len(rows) > most:
+        return None
+    return {("null" if r[column] is None else str(r[column])): r["count"] for r in rows}
+
+
 def tallies(spec: SourceSpec, keys: list[str]) -> dict[str, F.Column]:
-    """Aggregates for the validation pass: distinct entities and each profiled column's
-    distinct values (approximate, 1 % error; enough to see a collapse or a long tail)."""
-    found = {f"distinct.{c}": F.approx_count_distinct(c, 0.01) for c in profiled(spec, keys)}
-    if keys:
-        found["keys"] = F.approx_count_distinct(F.xxhash64(*keys), 0.01)
-    return found
-
-
-def value_counts(df: DataFrame, columns: list[str]) -> dict[str, dict[str, int]]:
-    """How many rows hold each value of each of ``columns`` (empty values as "null"), in one job."""
-    if not columns:
-        return {}
-    pairs = F.explode(
-        F.array(
-            *[
-                F.struct(F.lit(c).alias("column"), F.col(c).cast("string").alias("value"))
-                for c in columns
-            ]
-        )
-    )
-    rows = df.select(pairs.alias("p")).groupBy("p.column", "p.value").count().collect()
-    counts: dict[str, dict[str, int]] = {c: {} for c in columns}
-    for row in rows:
-        counts[row["column"]]["null" if row["value"] is None else row["value"]] = row["count"]
-    return counts
+    """For the validation pass: the rows holding each allowed value of each profiled column
+    that declares them (the other columns are counted by `profile`)."""
+    return {
+        f"value.{c}.{i}": F.sum(F.when(F.col(c) == F.lit(v), 1).otherwise(0))
+        for c in profiled(spec, keys)
+        if spec.columns[c].allowed is not None
+        for i, v in enumerate(spec.columns[c].allowed)
+    }
 
 
 def profile(
     df: DataFrame, spec: SourceSpec, keys: list[str], tally: dict[str, int], batch: BatchSettings
 ) -> dict:
-    """The batch's profile from the validation pass's ``tally`` (see `tallies`): rows,
-    entities, and the value counts of the profiled columns with at most batch.max_values
-    distinct values (a column with more is recorded as too varied to follow)."""
-    columns = profiled(spec, keys)
-    followed = [c for c in columns if tally[f"distinct.{c}"] <= batch.max_values]
-    return {
-        "rows": tally["rows"],
-        "keys": tally.get("keys"),
-        "values": value_counts(df, followed),
-        "too_varied": [c for c in columns if c not in followed],
-    }
+    """The batch's profile: its rows, its distinct entities, and the value counts of the
+    profiled columns with at most batch.max_values distinct values (a column with more is
+    recorded as too varied to follow). ``tally`` holds the validation pass's counts (rows and
+    `tallies`); the rest is a small job per column over the cached table."""
+    values, too_varied = {}, []
+    for column in profiled(spec, keys):
+        allowed = spec.columns[column].allowed
+        if allowed is not None:
+            counts = {str(v): tally[f"value.{column}.{i}"] for i, v in enumerate(allowed)}
+            values[column] = {v: n for v, n in counts.items() if n}
+            continue
+        counts = _value_counts(df, column, batch.max_values)
+        if counts is None:
+            too_varied.append(column)
+        else:
+            values[column] = counts
+    if spec.unique and not spec.time:
+        entities = tally["rows"]  # one row per entity: validate checks it
+    else:
+        entities = df.agg(F.count_distinct(*keys)).collect()[0][0] if keys else None
+    return {"rows": tally["rows"], "keys": entities, "values": values, "too_varied": too_varied}
 
 
 def _drop(before: int | None, now: int | None) -> float | None:
