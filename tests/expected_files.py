@@ -47,6 +47,7 @@ src/{package}/gate.py
 src/{package}/jobs.py
 src/{package}/ingest.py
 src/{package}/mappings.py
+src/{package}/names.py
 src/{package}/pipeline.py
 src/{package}/references.py
 src/{package}/remote_jobs.py
@@ -108,6 +109,7 @@ tests/unit/test_jobs.py
 tests/unit/test_remote_jobs.py
 tools/secret_patterns.py
 tests/unit/test_lookup.py
+tests/unit/test_names.py
 tests/unit/test_scoring.py
 tests/unit/test_selection.py
 tests/unit/test_tables.py

@@ -3,7 +3,7 @@ whatever it holds: run `make test` after every change to it.
 
 Every environment loads; every name one file uses, another declares; every mapped feature is
 computed, with its declared type, by the group that declares it; the selection keeps features;
-the search space samples. No data is read: the feature groups are built on empty tables of the
+the search space samples, inside what each estimator accepts. No data is read: the feature groups are built on empty tables of the
 declared columns, which is enough for Spark to say what each would return.
 """
 
@@ -17,6 +17,7 @@ from {{ cookiecutter.package_name }}.config import (
     load_settings,
     source_keys,
 )
+from {{ cookiecutter.package_name }}.estimators import spark_space_problems
 from {{ cookiecutter.package_name }}.features import (
     build,
     entity_view,
@@ -47,6 +48,12 @@ def test_the_search_space_samples_values_of_the_estimator(env: str) -> None:
     training = load_settings(env, CONF).training
     drawn = sample(hyperopt_space(training.search_spaces[training.estimator]))
     assert set(drawn) == set(training.search_spaces[training.estimator])
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_spark_ml_search_space_is_inside_what_its_estimator_accepts(spark, env) -> None:
+    # scikit-learn's ranges are checked with the rest (check_conf); Spark ML's need the JVM
+    assert spark_space_problems(load_settings(env, CONF), spark) == []
 
 
 def test_every_mapped_feature_is_computed_with_its_declared_type(spark) -> None:

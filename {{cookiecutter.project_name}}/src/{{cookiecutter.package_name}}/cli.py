@@ -12,10 +12,14 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from . import pipeline
-from .adapters.tracking import serve_ui
 from .config import load_settings
 from .errors import ProblemsError
+
+# The steps and commands in pipeline.STEPS and pipeline.OTHER_COMMANDS, named here so that the
+# parser needs no Spark or MLflow import: those wait until the settings have loaded, and a
+# broken configuration is reported at once (a test keeps the names the same).
+STEPS = ("ingest", "validate-data", "features", "train", "validate", "deploy", "infer", "deliver")
+OTHER_COMMANDS = ("rollback", "verify")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -25,13 +29,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "step",
-        choices=[*pipeline.STEPS, "run", *pipeline.OTHER_COMMANDS, "ui"],
+        choices=[*STEPS, "run", *OTHER_COMMANDS, "ui"],
         help="one step; 'run' for every step in order; 'rollback' to restore the previous "
         "champion; 'verify' to check what a run left; 'ui' for the MLflow UI over the local "
         "store",
     )
     parser.add_argument(
-        "--env", default="local", help="settings overlay conf/envs/<env>.yml (default: local)"
+        "--env",
+        default="local",
+        help="the environment, by name: its overlay is conf/envs/<env>.yml (default: local)",
     )
     parser.add_argument(
         "--conf-dir", type=Path, default=Path("conf"), help="configuration folder (default: conf)"
@@ -74,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings(args.env, args.conf_dir, args.data_dir)
+        from . import pipeline  # Spark and MLflow: imported once the settings are known good
+        from .adapters.tracking import serve_ui
+
         if args.score_date:
             settings = settings.scoring_on(args.score_date)
         if args.step == "ui":

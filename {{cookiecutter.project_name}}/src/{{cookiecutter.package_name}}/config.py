@@ -32,6 +32,7 @@ from .declarations import (
     SyntheticSource,
 )
 from .estimators import ESTIMATORS
+from .names import ENV_NAME, TableName, UCName
 from .references import reference_problems, source_keys
 from .yamlfiles import (
     ConfigError,
@@ -83,8 +84,8 @@ class SparkSettings(Strict):
 
 
 class StorageSettings(Strict):
-    catalog: str | None = None  # Databricks: tables are catalog.schema_name.<table>
-    schema_name: str
+    catalog: UCName | None = None  # Databricks: tables are catalog.schema_name.<table>
+    schema_name: UCName  # names: see names.py
     warehouse_dir: Path | None = None  # local: tables are folders under warehouse_dir/schema_name
 
     @model_validator(mode="after")
@@ -130,7 +131,7 @@ class FeatureSettings(Strict):
     mappings: Path | None = None  # null: feature_mappings.yml beside data.yml
     selection: Path | None = None  # null: feature_selection_config.yml beside data.yml
     store: Literal["tables", "databricks"]
-    table: str = "supermarket"
+    table: TableName = "supermarket"
     snapshots: SnapshotSettings
     lookback_days: NonNegativeInt = 31  # new rows of append-only sources: snapshots this close redo
     max_staleness_days: PositiveInt | None = None  # as-of lookups older than this find nothing
@@ -141,6 +142,18 @@ class SplitSettings(Strict):
     holdout_fraction: float = Field(gt=0, le=0.5)
     validation_fraction: float = Field(gt=0, le=0.5)
     salt: str = "split-v1"  # change it and every entity lands in a new part
+    min_train_rows: PositiveInt = 100  # fewer labelled rows in the train part stop `train`
+
+    @model_validator(mode="after")
+    def _rows_left_to_train(self) -> SplitSettings:
+        if self.holdout_fraction + self.validation_fraction >= 1:
+            total = self.holdout_fraction + self.validation_fraction
+            raise NestedKeyError(
+                ("validation_fraction",),
+                f"holdout_fraction + validation_fraction is {total:g}, which leaves no rows to "
+                "train on; their sum must be below 1",
+            )
+        return self
 
 
 class Distribution(Strict):
@@ -225,14 +238,14 @@ class GateSettings(Strict):
 
 class InferenceSettings(Strict):
     score_date: date | None = None  # null: the latest feature snapshot
-    table: str = "predictions"
+    table: TableName = "predictions"
 
 
 class DeliverySettings(Strict):
     top_n: PositiveInt | None = None  # the highest scores, or
     threshold: float | None = Field(None, ge=0, le=1)  # every score at or above it
     extra_columns: list[str] = []  # joined from the feature table; need not be model inputs
-    table: str = "delivery"
+    table: TableName = "delivery"
     csv_dir: Path
 
     @model_validator(mode="after")
@@ -342,7 +355,7 @@ def _anchor(settings: Settings, root: Path) -> Settings:
 
 def available_envs(conf_dir: Path) -> list[str]:
     """The environments that have an overlay in ``conf_dir/envs``."""
-    return sorted(p.stem for p in (conf_dir / ENVS_DIR).glob("*.yml"))
+    return sorted(p.stem for p in (Path(conf_dir) / ENVS_DIR).glob("*.yml"))
 
 
 def load_settings(
@@ -358,12 +371,26 @@ def load_settings(
     data_dir = Path(data_dir) if data_dir is not None else conf_dir
     base_path, env_path = conf_dir / PROJECT_FILE, conf_dir / ENVS_DIR / f"{env}.yml"
     data_path = data_dir / DATA_FILE
-    if not env_path.is_file():
-        known = ", ".join(available_envs(conf_dir)) or "none"
+    for folder, role in (
+        (conf_dir, "the configuration folder"),
+        (data_dir, "the folder of data.yml"),
+    ):
+        if not folder.is_dir():
+            what = "is a file, not a folder" if folder.exists() else "no such folder"
+            raise ConfigError([f"{show(folder)}: {what} ({role})"])
+    known = ", ".join(available_envs(conf_dir)) or "none"
+    if not ENV_NAME.fullmatch(env):
+        raise ConfigError(
+            [
+                f"environment {env!r} is not a name (letters, digits, '-' and '_', as the files "
+                f"of {show(conf_dir / ENVS_DIR)} are named), not a path; environments: {known}"
+            ]
+        )
+    if not env_path.exists():
         raise ConfigError([f"{show(env_path)}: no such environment {env!r}; environments: {known}"])
     origins: Origins = {}
     base = as_mapping(load_yaml(base_path), base_path)
-    record_origins(base, (), show(base_path), origins)
+    record_origins((), show(base_path), origins)
     merged = overlay(base, as_mapping(load_yaml(data_path), data_path), show(data_path), origins)
     merged = overlay(merged, as_mapping(load_yaml(env_path), env_path), show(env_path), origins)
     for key, file in (("mappings", MAPPINGS_FILE), ("selection", SELECTION_FILE)):

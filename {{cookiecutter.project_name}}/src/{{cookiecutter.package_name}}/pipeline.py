@@ -10,6 +10,7 @@ from .config import Settings
 from .consistency import mapping_problems
 from .context import Platform
 from .errors import ConfigError
+from .estimators import ESTIMATORS, space_problems, spark_space_problems
 from .features.functions import registered
 from .selection import Cart, load_cart
 from .synthetic import TABLES as SYNTHETIC_TABLES
@@ -65,6 +66,7 @@ def check_conf(settings: Settings) -> Cart:
     functions = registered(settings.features.modules, settings.source_of("features", "modules"))
     problems = mapping_problems(settings, cart.mappings, functions, cart.mappings_file)
     hyperopt_space(settings.training.search_spaces[settings.training.estimator])
+    problems += space_problems(settings)
     problems += [
         f"{settings.source_of('delivery', 'extra_columns')}: delivery.extra_columns[{i}]: "
         f"unknown feature {name!r}" + suggest(name, list(cart.available))
@@ -93,6 +95,11 @@ def check_conf(settings: Settings) -> Cart:
 def run(settings: Settings, steps: list[str]) -> Platform:
     """Check everything that needs no Spark, then run ``steps`` in order, timing each."""
     platform = Platform(settings, preflight(settings))
+    spaces = settings.training.search_spaces
+    if "train" in steps and any(ESTIMATORS[n].kind == "spark" for n in spaces):
+        problems = spark_space_problems(settings, platform.spark)  # the JVM's own validators
+        if problems:
+            raise ConfigError(problems)
     for name in steps:
         print(f"[{name}] env={settings.env}")
         start = time.perf_counter()

@@ -5,9 +5,11 @@ loaded, before Spark starts; each problem names the file and the key."""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from .declarations import LABEL_TYPES, SOURCE_NAME
+from .names import QUALIFIED, TABLE_NAME_LENGTH, UC_NAME_LENGTH, name_problem, parts_of
 from .yamlfiles import dotted, suggest
 
 if TYPE_CHECKING:
@@ -52,26 +54,106 @@ def source_keys(settings: Settings, name: str) -> list[str]:
     return list(settings.entity.key if spec.key is None else spec.key)
 
 
+OWN_TABLES = ("features", "inference", "delivery")  # <section>.table: the pipeline's own tables
+
+
+def table_problems(settings: Settings) -> list[str]:
+    """Every table the pipeline writes needs a name of its own: raw_<source> and <source> for
+    each source, and features.table, inference.table and delivery.table. Names are compared
+    without case, as Unity Catalog compares them. A source of format ``table`` names a table
+    (``[catalog.][schema.]table``, each part plain or in backticks) outside the pipeline."""
+    problems: list[str] = []
+    owners: dict[str, tuple[str, str]] = {}  # a table's name, case-folded -> (key, name)
+
+    def claim(name: str, key: str, keys: tuple) -> None:
+        other, as_named = owners.setdefault(name.casefold(), (key, name))
+        if other == key:
+            return
+        where, theirs = settings.source_of(*keys), settings.source_of(*other.split("."))
+        notes = [] if theirs == where or other.startswith("the ") else [f"in {theirs}"]
+        if as_named != name:
+            notes.append(f"as {as_named!r}: table names ignore case")
+        note = f" ({'; '.join(notes)})" if notes else ""
+        problems.append(
+            f"{where}: {dotted(keys)}: the name is {other} too{note}: each table of the "
+            "pipeline needs a name of its own"
+        )
+
+    usable = []
+    for name in settings.sources:
+        if not SOURCE_NAME.fullmatch(name):
+            reason = "is not a table name: letters, digits and _, not starting with a digit"
+        elif name.startswith("raw_"):
+            reason = "starts with raw_, which ingest's tables use"
+        else:
+            reason = name_problem(name, TABLE_NAME_LENGTH - len("raw_"))
+        if reason:
+            problems.append(
+                f"{settings.source_of('sources', name)}: sources.{name}: the name {reason}"
+            )
+        else:
+            usable.append(name)
+    for name in usable:  # derived from the sources' names, so never the ones blamed
+        raw = f"raw_{name}"
+        owners.setdefault(raw.casefold(), (f"the raw table of sources.{name}", raw))
+    for section in OWN_TABLES:
+        claim(getattr(settings, section).table, f"{section}.table", (section, "table"))
+    for name in usable:
+        claim(name, f"sources.{name}", ("sources", name))
+    storage = settings.storage
+    for name, spec in settings.sources.items():
+        if spec.format != "table" or not spec.table:
+            continue
+        keys = ("sources", name, "table")
+        where = f"{settings.source_of(*keys)}: {dotted(keys)}"
+        if not QUALIFIED.fullmatch(spec.table):
+            problems.append(
+                f"{where}: {spec.table!r} is not a table name: [catalog.][schema.]table, each "
+                "part letters, digits and _ (not starting with a digit), or in backticks"
+            )
+            continue
+        parts = [p.casefold() for p in parts_of(spec.table)]
+        if storage.catalog and parts[:2] == [
+            storage.catalog.casefold(),
+            storage.schema_name.casefold(),
+        ]:
+            owner = owners.get(parts[-1]) if len(parts) == 3 else None
+            if owner:
+                problems.append(
+                    f"{where}: {spec.table!r} is a table the pipeline writes ({owner[0]}): a "
+                    "source must come from outside the pipeline"
+                )
+    return problems
+
+
+def model_name_problem(settings: Settings) -> str | None:
+    """A registered model's name: ``[catalog.][schema.]model`` in Unity Catalog's registry
+    (registry_uri databricks-uc; MLflow completes a shorter name from the session's current
+    catalog and schema), else letters, digits, '.', '-' and '_'."""
+    name, uri = settings.registry.model_name, settings.tracking.registry_uri or ""
+    where = f"{settings.source_of('registry', 'model_name')}: registry.model_name"
+    if uri.startswith("databricks-uc"):
+        parts = name.split(".")
+        if len(parts) > 3 or any(name_problem(p, UC_NAME_LENGTH) for p in parts):
+            return (
+                f"{where}: {name!r} is not a Unity Catalog model name (registry_uri {uri!r}): "
+                "[catalog.][schema.]model, each part letters, digits and _, not starting with "
+                "a digit"
+            )
+    elif not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,254}", name):
+        return (
+            f"{where}: {name!r} is not a usable model name: letters, digits, '.', '-' and '_', "
+            "at most 255 characters"
+        )
+    return None
+
+
 def reference_problems(settings: Settings) -> list[str]:
     """Every name one part of the settings uses that another part does not declare."""
-    problems: list[str | None] = []
+    problems: list[str | None] = [*table_problems(settings), model_name_problem(settings)]
     entity = settings.entity
-    taken = {
-        settings.features.table: "features.table",
-        settings.inference.table: "inference.table",
-        settings.delivery.table: "delivery.table",
-    }
     for name, spec in settings.sources.items():
         base = ("sources", name)
-        if not SOURCE_NAME.fullmatch(name) or name.startswith("raw_") or name in taken:
-            why = (
-                f"is {taken[name]} too"
-                if name in taken
-                else "starts with raw_, which ingest's tables use"
-                if name.startswith("raw_")
-                else "is not a table name: letters, digits and _, not starting with a digit"
-            )
-            problems.append(f"{settings.source_of(*base)}: sources.{name}: the name {why}")
         for column in source_keys(settings, name):
             problems.append(_column_problem(settings, (*base, "key"), name, column))
         if spec.time is not None:

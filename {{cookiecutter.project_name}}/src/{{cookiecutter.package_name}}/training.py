@@ -18,8 +18,8 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from .config import Distribution, SplitSettings, TrainingSettings
-from .errors import DataError
+from .config import Distribution, Settings, SplitSettings, TrainingSettings
+from .errors import ConfigError, DataError
 from .estimators import ESTIMATORS, build_sklearn, build_spark, typed
 from .selection import Cart
 
@@ -59,6 +59,53 @@ def with_part(df: DataFrame, split: SplitSettings, key: list[str]) -> DataFrame:
         .otherwise("train")
     )
     return df.withColumn("part", part)
+
+
+PARTS = ("train", "validation", "holdout")
+
+
+def check_split(data: DataFrame, settings: Settings) -> dict[str, int]:
+    """The labelled rows of each part of ``data`` (a ``part`` and a ``label`` column), before
+    any trial: refused when the train part holds fewer than ``split.min_train_rows`` (a
+    ConfigError naming the split's keys; a DataError when there are not that many labelled
+    rows in all), or a part lacks one of the two classes (a DataError)."""
+    split, source = settings.split, settings.label.source
+    found = data.groupBy("part", "label").count().collect()
+    counts = {
+        (r["part"], int(r["label"])): int(r["count"]) for r in found if r["label"] is not None
+    }
+    sizes = {p: sum(n for (part, _), n in counts.items() if part == p) for p in PARTS}
+    total, least = sum(sizes.values()), split.min_train_rows
+    if sizes["train"] < least and total < least:
+        raise DataError(
+            [
+                f"labels (source {source}): {total:,} labelled rows in all, fewer than the "
+                f"{least:,} the train part needs alone (split.min_train_rows): more labelled "
+                "data needed"
+            ]
+        )
+    if sizes["train"] < least:
+        where = settings.source_of("split", "holdout_fraction")
+        raise ConfigError(
+            [
+                f"{where}: split.holdout_fraction, split.validation_fraction: leave "
+                f"{sizes['train']:,} of {total:,} labelled rows to train on, fewer than "
+                f"split.min_train_rows ({least:,}): lower the fractions (or min_train_rows)"
+            ]
+        )
+    problems = []
+    for part in PARTS:
+        missing = [c for c in (0, 1) if not counts.get((part, c))]
+        if missing:
+            held = f"only class {1 - missing[0]}" if len(missing) == 1 else "no rows"
+            problems.append(
+                f"labels (source {source}): the {part} part ({sizes[part]:,} of {total:,} "
+                f"labelled rows) holds {held}; tuning and judging a model need both classes in "
+                "each part: more labelled data needed"
+            )
+    if problems:
+        raise DataError(problems)
+    return sizes
 
 
 def model_frame(pdf: pd.DataFrame, columns: Columns) -> pd.DataFrame:
@@ -250,21 +297,13 @@ def checks_frame(data: DataFrame, columns: Columns, seed: int) -> pd.DataFrame:
 def before_tuning(
     frame: pd.DataFrame, columns: Columns, cart: Cart, settings: TrainingSettings
 ) -> dict[str, float]:
-    """What makes tuning pointless or wrong, found before any trial: a part without both
-    classes, a categorical feature with more values than the estimator takes, a feature that
+    """What makes tuning wrong, found before any trial (after `check_split`): an infinite
+    number, a categorical feature with more values than the estimator takes, a feature that
     leaks the label (see leakage.py). Returns each feature's own holdout ROC AUC."""
     from .leakage import single_feature_auc, suspects
 
     train, holdout = frame[frame["part"] == "train"], frame[frame["part"] == "holdout"]
     problems = []
-    for name, part in (("training", train), ("holdout", holdout)):
-        classes = sorted(part["label"].unique().tolist())
-        if len(classes) < 2:
-            held = f"only label {classes[0]}" if classes else "no rows"
-            problems.append(
-                f"labels: the {name} part ({len(part):,} rows) holds {held}; a model needs "
-                "both classes in each part: more labelled rows, or other split fractions"
-            )
     own = CATEGORY_LIMITS.get(settings.estimator)
     limit = min(settings.max_categories, own or settings.max_categories)
     why = (

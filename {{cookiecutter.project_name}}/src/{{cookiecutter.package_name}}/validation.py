@@ -17,6 +17,7 @@ from pyspark.sql import functions as F
 from . import batches
 from .config import Settings, SourceSpec, source_keys
 from .errors import DataError
+from .names import quote
 
 SPARK_TYPES = {
     "string": "string",
@@ -45,10 +46,10 @@ def _typed(spec: SourceSpec, df: DataFrame) -> DataFrame:
     the value as it was beside it, for the checks to count and show."""
     return df.select(
         *[
-            F.expr(f"try_cast(`{c}` AS {SPARK_TYPES[col.type]})").alias(c)
+            F.expr(f"try_cast({quote(c)} AS {SPARK_TYPES[col.type]})").alias(c)
             for c, col in spec.columns.items()
         ],
-        *[F.col(f"`{c}`").alias(_raw(c)) for c in spec.columns],
+        *[F.col(quote(c)).alias(_raw(c)) for c in spec.columns],
     )
 
 

@@ -29,6 +29,17 @@ __all__ = [
 ]
 
 
+# Bounds on one configuration file, far above what a real one holds: its size, the values it
+# holds once every alias is expanded (each mapping, list and scalar counts one) and their
+# characters, and how deeply they nest. A file past one is refused before anything walks it,
+# so a small file of nested aliases (a "billion laughs") cannot make loading run for minutes
+# or exhaust memory.
+MAX_FILE_BYTES = 1 << 20
+MAX_VALUES = 100_000
+MAX_TEXT = 4 * MAX_FILE_BYTES  # characters of all scalars, expanded
+MAX_DEPTH = 50
+
+
 class NestedKeyError(ValueError):
     """Raised by a validator to blame a key below the one being validated.
 
@@ -46,8 +57,24 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class _TooDeepError(Exception):
+    """Values nest more than MAX_DEPTH levels deep (raised while composing, before building)."""
+
+
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last one)."""
+    """SafeLoader that refuses a key given twice in one mapping (PyYAML keeps the last one),
+    and values nested more than MAX_DEPTH levels deep."""
+
+    _depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooDeepError
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
         seen: dict[Any, int] = {}
@@ -74,31 +101,125 @@ def show(path: Path) -> str:
         return str(path)
 
 
-def load_yaml(path: Path) -> Any:
-    """Parse one YAML file (anchors and merge keys allowed), or raise a ConfigError naming it."""
+def _read_text(path: Path) -> str:
+    """The file's text, or a ConfigError naming it: missing, a folder, unreadable, too large,
+    or not UTF-8."""
+    where = show(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as file:
+            data = file.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise ConfigError([f"{show(path)}: file not found"]) from None
+        raise ConfigError([f"{where}: file not found"]) from None
+    except IsADirectoryError:
+        raise ConfigError([f"{where}: is a folder, not a YAML file"]) from None
+    except OSError as error:
+        raise ConfigError([f"{where}: cannot be read ({error.strerror or error})"]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(
+            [
+                f"{where}: is larger than {MAX_FILE_BYTES:,} bytes, too large for a "
+                "configuration file"
+            ]
+        )
     try:
-        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass: no arbitrary objects
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            [
+                f"{where}: is not UTF-8 text (byte 0x{data[error.start]:02x} at offset "
+                f"{error.start}); save it as UTF-8"
+            ]
+        ) from None
+
+
+def _check_expansion(root: yaml.Node, where: str) -> None:
+    """Refuse a document whose aliases expand past MAX_VALUES values, MAX_TEXT characters or
+    MAX_DEPTH levels, or refer to a mapping or list that holds them. Linear in the document's
+    nodes: each node's expanded size is computed once, however many aliases share it."""
+    sizes: dict[int, tuple[int, int, int]] = {}  # id(node) -> (values, characters, levels)
+    open_nodes: set[int] = set()
+    too_large = (
+        f"{where}: holds more than {MAX_VALUES:,} values or {MAX_TEXT:,} characters once its "
+        "aliases are expanded; a configuration file is far smaller (an alias of a mapping of "
+        "aliases multiplies it)"
+    )
+
+    def children(node: yaml.Node) -> list[yaml.Node]:
+        if isinstance(node, yaml.MappingNode):
+            return [n for pair in node.value for n in pair]
+        if isinstance(node, yaml.SequenceNode):
+            return list(node.value)
+        return []
+
+    def measure(node: yaml.Node, level: int) -> tuple[int, int, int]:
+        known = sizes.get(id(node))
+        if known is not None:  # an alias: the same values again, perhaps deeper down
+            if level + known[2] - 1 > MAX_DEPTH:
+                raise _TooDeepError
+            return known
+        if id(node) in open_nodes:
+            line = node.start_mark.line + 1
+            raise ConfigError(
+                [f"{where}:{line}: an alias refers to a mapping or list that holds it"]
+            )
+        if level > MAX_DEPTH:
+            raise _TooDeepError
+        open_nodes.add(id(node))
+        values, text, depth = 1, len(node.value) if isinstance(node, yaml.ScalarNode) else 0, 1
+        for child in children(node):
+            more, chars, below = measure(child, level + 1)
+            values, text, depth = values + more, text + chars, max(depth, below + 1)
+            if values > MAX_VALUES or text > MAX_TEXT:
+                raise ConfigError([too_large])
+        open_nodes.discard(id(node))
+        sizes[id(node)] = (values, text, depth)
+        return values, text, depth
+
+    measure(root, 0)
+
+
+def load_yaml(path: Path) -> Any:
+    """Parse one YAML file (anchors and merge keys allowed), or raise a ConfigError naming it.
+
+    The file is bounded (MAX_FILE_BYTES, MAX_VALUES, MAX_DEPTH) before its values are built."""
+    text = _read_text(path)
+    where = show(path)
+    try:
+        loader = _StrictLoader(text)  # a SafeLoader subclass: no arbitrary objects
+    except yaml.reader.ReaderError as error:
+        line = text.count("\n", 0, error.position) + 1
+        reason = f"character #x{error.character:04x} is not allowed in YAML (line {line})"
+        raise ConfigError([f"{where}: {reason}"]) from None
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node, where)
+        return loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
-        where = f"{show(path)}:{mark.line + 1}:{mark.column + 1}" if mark else show(path)
-        raise ConfigError([f"{where}: invalid YAML: {error.problem}"]) from None
+        where = f"{where}:{mark.line + 1}:{mark.column + 1}" if mark else where
+        raise ConfigError([f"{where}: invalid YAML: {error.problem or error.context}"]) from None
+    except yaml.YAMLError as error:
+        raise ConfigError([f"{where}: invalid YAML: {' '.join(str(error).split())}"]) from None
+    except (_TooDeepError, RecursionError):
+        raise ConfigError([f"{where}: values nest more than {MAX_DEPTH} levels deep"]) from None
+    finally:
+        loader.dispose()
 
 
-# Which file set each key path, so that an error in the merged settings names the right file.
+# Which file set each key path, so that an error in the merged settings names the right file:
+# the file of the longest recorded prefix of a key path. Only the paths where a file set a
+# value are recorded (not every key below them), so recording is linear in the overlays.
 Origins = dict[tuple, str]
 
 
-def record_origins(value: Any, path: tuple, source: str, origins: Origins) -> None:
-    for known in [p for p in origins if p[: len(path)] == path]:
+def record_origins(path: tuple, source: str, origins: Origins) -> None:
+    """Record that ``source`` set the value at ``path``, replacing what was recorded below it."""
+    size = len(path)
+    for known in [p for p in origins if len(p) >= size and p[:size] == path]:
         del origins[known]
     origins[path] = source
-    if isinstance(value, dict):
-        for key, item in value.items():
-            record_origins(item, (*path, key), source, origins)
 
 
 def overlay(base: dict, top: dict, source: str, origins: Origins, path: tuple = ()) -> dict:
@@ -109,7 +230,7 @@ def overlay(base: dict, top: dict, source: str, origins: Origins, path: tuple = 
             merged[key] = overlay(merged[key], value, source, origins, (*path, key))
         else:
             merged[key] = value
-            record_origins(value, (*path, key), source, origins)
+            record_origins((*path, key), source, origins)
     return merged
 
 

@@ -314,6 +314,40 @@ def test_a_second_run_faces_the_first_champion(project, first_run) -> None:
     assert code == 0 and "version 2: gate REJECT; @champion 1;" in out, out
 
 
+@pytest.mark.parametrize(
+    ("split", "code", "words"),
+    [
+        (
+            {"holdout_fraction": 0.5, "validation_fraction": 0.4999},
+            2,
+            ["split.holdout_fraction, split.validation_fraction: leave ", "min_train_rows (100)"],
+        ),
+        (
+            {"min_train_rows": 10**9},
+            3,
+            ["labels (source labels): ", "labelled rows in all, fewer than the 1,000,000,000"],
+        ),
+    ],
+    ids=["fractions", "labels"],
+)
+def test_too_few_rows_to_train_on_stop_train_before_any_trial(
+    project, first_run, capsys, split, code, words
+) -> None:
+    settings, conf = project
+    client, _ = first_run
+    name = settings.registry.model_name
+    versions = {v.version for v in client.search_model_versions(f"name = '{name}'")}
+    trained = len(runs(project, client, "train"))
+    add_env(conf, "starved", {"split": split}, base="tiny")
+    capsys.readouterr()
+    assert quietly("train", "--env", "starved", "--conf-dir", str(conf))[0] == code
+    err = capsys.readouterr().err
+    assert "error (1), nothing more was done:" in err and "Traceback" not in err, err
+    assert all(w in err for w in words), err
+    assert {v.version for v in client.search_model_versions(f"name = '{name}'")} == versions
+    assert len(runs(project, client, "train")) == trained
+
+
 def test_a_worse_challenger_is_not_promoted(spark, project, first_run) -> None:
     """Labels shuffled across rows: the model can do no better than chance, and the gate keeps
     the champion. (Changes the project's labels: keep this test last.)"""

@@ -33,7 +33,30 @@ def test_data_errors_exit_3(conf_dir: Path, capsys, monkeypatch) -> None:
     assert "events.csv (events): column 'event_date'" in err
 
 
+@pytest.mark.parametrize("env", ["../project", "envs/local", "/etc/hosts", "local.yml", " ", ""])
+def test_an_environment_is_a_name_not_a_path(conf_dir: Path, capsys, env: str) -> None:
+    assert main(["train", "--env", env, "--conf-dir", str(conf_dir)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("configuration error (1), nothing more was done:")
+    assert f"environment {env!r} is not a name" in err and "not a path" in err
+    assert "environments: ci, dev, local, prod, staging" in err
+    assert "Traceback" not in err
+    assert not (conf_dir.parent / ".local").exists()
+
+
+def test_a_configuration_folder_that_is_not_one_is_named(conf_dir: Path, capsys) -> None:
+    assert main(["train", "--conf-dir", str(conf_dir / "project.yml")]) == 2
+    err = capsys.readouterr().err
+    assert "project.yml: is a file, not a folder (the configuration folder)" in err
+    missing = conf_dir.parent / "elsewhere"
+    assert main(["train", "--conf-dir", str(conf_dir), "--data-dir", str(missing)]) == 2
+    assert f"{missing}: no such folder (the folder of data.yml)" in capsys.readouterr().err
+
+
 def test_run_means_every_step_in_order(conf_dir: Path, monkeypatch) -> None:
+    # the Spark ML ranges are asked of the JVM before a run that trains: no Spark here
+    monkeypatch.setattr(pipeline, "spark_space_problems", lambda settings, spark: [])
+    monkeypatch.setattr(pipeline.Platform, "spark", None)
     done = []
     for name in pipeline.STEPS:
         monkeypatch.setitem(pipeline.STEPS, name, lambda platform, name=name: done.append(name))
@@ -82,6 +105,26 @@ def test_isolated_checks_the_whole_configuration_before_any_process(
     (conf_dir / "feature_selection_config.yml").write_text("include_groups: [nope]\n")
     assert main(["run", "--isolated", "--conf-dir", str(conf_dir)]) == 2
     assert "unknown group 'nope'" in capsys.readouterr().err
+
+
+def test_the_parser_names_every_step_and_command_of_the_pipeline() -> None:
+    assert tuple(pipeline.STEPS) == cli.STEPS
+    assert tuple(pipeline.OTHER_COMMANDS) == cli.OTHER_COMMANDS
+
+
+def test_a_broken_configuration_is_reported_before_spark_or_mlflow_is_imported(
+    conf_dir: Path,
+) -> None:
+    (conf_dir / "envs" / "local.yml").write_text("spark: [unclosed\n")
+    script = (
+        "import sys; from {{ cookiecutter.package_name }}.cli import main; "
+        f"code = main(['run', '--conf-dir', {str(conf_dir)!r}]); "
+        "heavy = [m for m in ('pyspark', 'mlflow', 'sklearn') if m in sys.modules]; "
+        "print(code, heavy)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.stdout.strip() == "2 []", done.stdout + done.stderr
+    assert "invalid YAML" in done.stderr
 
 
 def test_unknown_step_is_refused(capsys) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.config import (
@@ -110,6 +111,60 @@ def test_all_problems_are_reported_at_once(conf_dir: Path) -> None:
         "spark.master",
         "spark.shuffle_partitions",
         "bogus",
+    }
+
+
+def test_an_environment_named_like_a_path_is_refused(conf_dir: Path) -> None:
+    [line] = problems("../project", conf_dir)  # conf/envs/../project.yml exists: not read
+    assert line.startswith("environment '../project' is not a name")
+
+
+def test_a_pipeline_table_of_another_environment_may_not_be_a_source(conf_dir: Path) -> None:
+    prod = load_settings("prod", conf_dir)
+    own = f"{prod.storage.catalog}.{prod.storage.schema_name}.{prod.inference.table}"
+    data = conf_dir / "data.yml"
+    declared = yaml.safe_load(data.read_text())
+    declared["sources"]["events"].update(format="table", table=own.upper())
+    data.write_text(yaml.safe_dump(declared))
+    [line] = problems("prod", conf_dir)
+    assert line.startswith(f"{data}: sources.events.table: {own.upper()!r} is a table the ")
+    assert "pipeline writes (inference.table): a source must come from outside the pipeline" in line
+    load_settings("local", conf_dir)  # a local run has no catalog: the name is another table's
+
+
+@pytest.mark.parametrize("name", ["dev.risk.admission-risk", "a.b.c.d", "dev..model"])
+def test_a_unity_catalog_model_name_is_up_to_three_names(conf_dir: Path, name: str) -> None:
+    add_env(
+        conf_dir,
+        "uc",
+        {"tracking": {"registry_uri": "databricks-uc"}, "registry": {"model_name": name}},
+        base="prod",
+    )
+    [line] = problems("uc", conf_dir)
+    assert f"registry.model_name: {name!r} is not a Unity Catalog model name" in line
+    assert "[catalog.][schema.]model" in line
+
+
+def test_a_choice_may_offer_none_where_the_estimator_takes_it(conf_dir: Path) -> None:
+    from {{ cookiecutter.package_name }}.estimators import space_problems, typed
+
+    add_env(
+        conf_dir,
+        "local",
+        {
+            "training": {
+                "search_spaces": {
+                    "hist_gradient_boosting": {
+                        "max_depth": {"distribution": "choice", "options": [None, 3, 6.0]}
+                    }
+                }
+            }
+        },
+    )
+    assert space_problems(load_settings("local", conf_dir)) == []
+    assert typed("hist_gradient_boosting", {"max_depth": None, "max_iter": 50.0}) == {
+        "max_depth": None,
+        "max_iter": 50,
     }
 
 

@@ -145,12 +145,13 @@ def test_databricks_tables_replace_partitions_and_keep_metadata_as_a_property() 
     tables.overwrite_partitions(df, "supermarket", "as_of_date", [D1, D2], {"note": "it's"})
     writer = df.write.format.return_value.mode.return_value.partitionBy.return_value
     writer.option.assert_called_once_with(
-        "replaceWhere", "as_of_date IN (DATE'2024-01-01', DATE'2024-02-01')"
+        "replaceWhere", "`as_of_date` IN (DATE'2024-01-01', DATE'2024-02-01')"
     )
-    writer.option.return_value.saveAsTable.assert_called_once_with("staging.risk.supermarket")
+    table = "`staging`.`risk`.`supermarket`"
+    writer.option.return_value.saveAsTable.assert_called_once_with(table)
     [statement] = [c.args[0] for c in spark.sql.call_args_list]
     assert statement == (
-        "ALTER TABLE staging.risk.supermarket SET TBLPROPERTIES "
+        f"ALTER TABLE {table} SET TBLPROPERTIES "
         """('mlops.metadata' = '{"note": "it\\'s"}')"""
     )
-    spark.catalog.refreshTable.assert_called_once_with("staging.risk.supermarket")
+    spark.catalog.refreshTable.assert_called_once_with(table)

@@ -155,17 +155,6 @@ def test_too_many_categories_are_named_before_tuning() -> None:
         )
 
 
-def test_a_part_with_one_class_is_named_before_tuning() -> None:
-    columns = Columns(numeric=["age"], categorical=[])
-    with pytest.raises(DataError) as raised:
-        before_tuning(checked_rows(10, labels=(0,)), columns, CART, settings_for())
-    assert [line.split(" (")[0] for line in raised.value.problems] == [
-        "labels: the training part",
-        "labels: the holdout part",
-    ]
-    assert "holds only label 0; a model needs both classes" in raised.value.problems[0]
-
-
 def test_an_infinite_feature_is_named_before_tuning() -> None:
     rows = checked_rows(10)
     rows.loc[rows.index[:3], "age"] = float("inf")

@@ -20,6 +20,7 @@ from pyspark.sql import DataFrame, SparkSession
 
 from ..config import SourceSpec
 from ..errors import DataError
+from ..names import qualified, quote, sql_string
 
 METADATA_FILE = "_table_metadata.json"  # names starting with "_" are not data to Spark
 METADATA_PROPERTY = "mlops.metadata"
@@ -121,35 +122,41 @@ class DatabricksTables:
     def describe(self, name: str) -> str:
         return f"{self.catalog}.{self.schema}.{name}"
 
+    def _sql(self, name: str) -> str:
+        """The table's name as SQL and the table APIs take it: every part quoted."""
+        return qualified(self.catalog, self.schema, name)
+
     def exists(self, name: str) -> bool:
-        return self.spark.catalog.tableExists(self.describe(name))
+        return self.spark.catalog.tableExists(self._sql(name))
 
     def read(self, name: str) -> DataFrame:
         if not self.exists(name):
             raise DataError(
                 [f"table {self.describe(name)} does not exist yet: run the step that writes it"]
             )
-        return self.spark.table(self.describe(name))
+        return self.spark.table(self._sql(name))
 
     def metadata(self, name: str) -> dict:
-        rows = self.spark.sql(f"SHOW TBLPROPERTIES {self.describe(name)} ('{METADATA_PROPERTY}')")
+        rows = self.spark.sql(
+            f"SHOW TBLPROPERTIES {self._sql(name)} ({sql_string(METADATA_PROPERTY)})"
+        )
         value = rows.collect()[0]["value"] if rows.count() else ""
         return json.loads(value) if value.startswith("{") else {}
 
     def set_metadata(self, name: str, metadata: dict) -> None:
-        text = json.dumps(metadata, sort_keys=True).replace("'", "\\'")
-        properties = f"('{METADATA_PROPERTY}' = '{text}')"
-        self.spark.sql(f"ALTER TABLE {self.describe(name)} SET TBLPROPERTIES {properties}")
+        text = json.dumps(metadata, sort_keys=True)
+        properties = f"({sql_string(METADATA_PROPERTY)} = {sql_string(text)})"
+        self.spark.sql(f"ALTER TABLE {self._sql(name)} SET TBLPROPERTIES {properties}")
 
     def write(self, df: DataFrame, name: str, metadata: dict | None = None) -> None:
         (
             df.write.format("delta")
             .mode("overwrite")
             .option("overwriteSchema", "true")
-            .saveAsTable(self.describe(name))
+            .saveAsTable(self._sql(name))
         )
         self.set_metadata(name, metadata or {})
-        self.spark.catalog.refreshTable(self.describe(name))
+        self.spark.catalog.refreshTable(self._sql(name))
 
     def overwrite_partitions(
         self, df: DataFrame, name: str, column: str, values: list[date], metadata: dict
@@ -159,11 +166,11 @@ class DatabricksTables:
             df.write.format("delta")
             .mode("overwrite")
             .partitionBy(column)
-            .option("replaceWhere", f"{column} IN ({listed})")
-            .saveAsTable(self.describe(name))
+            .option("replaceWhere", f"{quote(column)} IN ({listed})")
+            .saveAsTable(self._sql(name))
         )
         self.set_metadata(name, metadata)
-        self.spark.catalog.refreshTable(self.describe(name))
+        self.spark.catalog.refreshTable(self._sql(name))
 
 
 def read_source(spark: SparkSession, spec: SourceSpec, label: str) -> DataFrame:

@@ -9,6 +9,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from ..config import PopulationSettings, SnapshotSettings
+from ..names import quote
 
 
 def schedule(first: date, last: date, every: str) -> list[date]:
@@ -124,7 +125,7 @@ def population(
     """(key..., as_of) for every entity in the population on each of ``dates``: within one of
     its spans; else seen in ``table`` on or before the date (within ``max_age_days``); or, in a
     table without a time column, on every date."""
-    grid = F.broadcast(spark.createDataFrame([(d,) for d in dates], f"`{as_of}` date"))
+    grid = F.broadcast(spark.createDataFrame([(d,) for d in dates], f"{quote(as_of)} date"))
     if settings.spans:
         inside = F.col(as_of).between(F.col(settings.start), F.col(settings.end))
         return table.join(grid, inside).select(*key, as_of).distinct()

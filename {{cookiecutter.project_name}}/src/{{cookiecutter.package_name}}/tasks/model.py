@@ -16,7 +16,7 @@ from ..features.definitions import definitions, digest, model_definitions
 from ..gate import Decision, Rule, decide
 from ..scoring import LoadedModel, definition_problems, feature_problems, score
 from ..spine import labelled
-from ..training import model_requirements, train_model, with_part
+from ..training import check_split, model_requirements, train_model, with_part
 
 
 def _data_snapshot(p: Platform) -> dict[str, str]:
@@ -102,6 +102,7 @@ def train(p: Platform) -> None:
         settings.split,
         list(settings.entity.key),
     ).cache()
+    check_split(data, settings)  # enough rows of both classes in each part, before any trial
     table_definitions = p.store.state()["definitions"]
     lineage = {
         **_lineage(p),
