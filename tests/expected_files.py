@@ -34,6 +34,7 @@ examples/one_table/feature_selection_config.yml
 examples/one_table/data/discharges.csv
 src/{package}/__init__.py
 src/{package}/__main__.py
+src/{package}/batches.py
 src/{package}/cli.py
 src/{package}/config.py
 src/{package}/consistency.py
@@ -46,6 +47,7 @@ src/{package}/evaluation.py
 src/{package}/gate.py
 src/{package}/jobs.py
 src/{package}/ingest.py
+src/{package}/leakage.py
 src/{package}/mappings.py
 src/{package}/names.py
 src/{package}/pipeline.py
@@ -108,6 +110,7 @@ tests/unit/test_git_state.py
 tests/unit/test_jobs.py
 tests/unit/test_remote_jobs.py
 tools/secret_patterns.py
+tests/unit/test_leakage.py
 tests/unit/test_lookup.py
 tests/unit/test_names.py
 tests/unit/test_scoring.py
