@@ -61,7 +61,9 @@ src/{package}/training.py
 src/{package}/validation.py
 src/{package}/yamlfiles.py
 src/{package}/adapters/__init__.py
+src/{package}/adapters/faults.py
 src/{package}/adapters/feature_store.py
+src/{package}/adapters/files.py
 src/{package}/adapters/registry.py
 src/{package}/adapters/spark.py
 src/{package}/adapters/tables.py
@@ -93,6 +95,7 @@ tests/example_conf/envs/prod.yml
 tests/example_conf/envs/staging.yml
 tests/integration/test_data_errors.py
 tests/integration/test_estimators.py
+tests/integration/test_faults.py
 tests/integration/test_incremental.py
 tests/integration/test_local_platform.py
 tests/integration/test_one_table.py
@@ -108,6 +111,7 @@ tests/unit/test_feature_store.py
 tests/unit/test_gate.py
 tests/unit/test_git_state.py
 tests/unit/test_jobs.py
+tests/unit/test_recovery.py
 tests/unit/test_remote_jobs.py
 tools/secret_patterns.py
 tests/unit/test_leakage.py

@@ -74,8 +74,9 @@ def _run_isolated(argv: list[str], steps: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen step(s). Exit codes: 0 done, 2 configuration, 3 data, 4 registry state,
-    5 challenger rejected with gate.fail_on_reject, 6 verify found a problem. Configuration is
-    checked whole first."""
+    5 challenger rejected with gate.fail_on_reject, 6 verify found a problem, 7 another run is
+    writing a table the step writes, 8 the disk refused a write. Configuration is checked whole
+    first."""
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     try:

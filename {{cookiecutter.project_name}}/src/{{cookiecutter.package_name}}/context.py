@@ -32,9 +32,13 @@ class Platform:
 
     @cached_property
     def tables(self) -> Tables:
+        """The run's tables; locally, what killed writers left is removed first."""
         storage = self.settings.storage
         if storage.catalog is None:
-            return LocalTables(self.spark, storage.warehouse_dir / storage.schema_name)
+            local = LocalTables(self.spark, storage.warehouse_dir / storage.schema_name)
+            for path in local.recover():
+                print(f"  removed {path}: a run that did not finish left it")
+            return local
         return DatabricksTables(self.spark, storage.catalog, storage.schema_name)
 
     @cached_property
@@ -51,7 +55,11 @@ class Platform:
 
     @cached_property
     def _experiment_id(self) -> str:
-        return tracking.configure_tracking(self.settings.tracking)
+        """The experiment; runs that dead processes left RUNNING are marked FAILED first."""
+        experiment_id = tracking.configure_tracking(self.settings.tracking)
+        for line in tracking.fail_orphan_runs(experiment_id):
+            print(f"  {line}")
+        return experiment_id
 
     def connect_tracking(self) -> str:
         """Point MLflow's runs and registry at the project's stores; the experiment id."""

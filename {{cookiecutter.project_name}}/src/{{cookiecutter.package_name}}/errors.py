@@ -42,3 +42,16 @@ class CheckError(ProblemsError):
     """A finished run did not leave what it must (a gated model, a champion, predictions)."""
 
     exit_code, kind = 6, "check failed"
+
+
+class BusyError(ProblemsError):
+    """Another run is writing the same table: nothing was written; run again once it is done."""
+
+    exit_code, kind = 7, "busy"
+
+
+class StorageError(ProblemsError):
+    """The disk refused a write (full, read-only, no permission): each line names the path;
+    nothing was replaced."""
+
+    exit_code, kind = 8, "storage error"

@@ -282,6 +282,7 @@ def validate(
     warnings: list[str] = []
     typed: dict[str, DataFrame] = {}
     profiles: dict[str, dict] = {}
+    rows: dict[str, int] = {}
     batch = settings.validation.batch
     for name, df in raw.items():
         spec, where = settings.sources[name], f"{origins[name]} (source {name})"
@@ -320,13 +321,14 @@ def validate(
             else:
                 warnings += moved
         if spec.unique:
-            keys = [*source_keys(settings, name), *([spec.time] if spec.time else [])]
-            problems += _duplicate_problems(typed[name], keys, where)
+            unique = [*keys, *([spec.time] if spec.time else [])]
+            problems += _duplicate_problems(typed[name], unique, where)
+        rows[name] = tally["rows"]
     if problems:
         raise DataError(problems)
 
     clean = {n: df.select(*settings.sources[n].columns) for n, df in typed.items()}
-    counts = {f"{n}.rows": df.count() for n, df in clean.items()}
+    counts = {f"{n}.rows": rows[n] for n in clean}  # counted in the validation pass
     population = settings.population
     for name, spec in settings.sources.items():
         if not spec.within_population or name not in clean:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pyspark.sql import functions as F
 
+from {{ cookiecutter.package_name }}.adapters.tables import POINTER, LocalTables
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import load_settings
 
@@ -78,6 +79,11 @@ def files_env(
 def tables_folder(conf_dir: Path) -> Path:
     storage = load_settings("files", conf_dir).storage
     return storage.warehouse_dir / storage.schema_name
+
+
+def clean_tables(spark, conf_dir: Path) -> LocalTables:
+    """The clean tables validate-data writes, read as the steps read them."""
+    return LocalTables(spark, tables_folder(conf_dir))
 
 
 def run_steps(conf_dir: Path) -> int:
@@ -241,11 +247,11 @@ def test_good_files_are_renamed_typed_and_filtered(spark, conf_dir: Path, capsys
     out = capsys.readouterr().out
     assert "events.rows: 5" in out and "events.outside_population: 1" in out
     assert "warning" not in out  # every column is declared
-    warehouse = tables_folder(conf_dir)
-    members = spark.read.parquet(str(warehouse / "members"))
+    tables = clean_tables(spark, conf_dir)
+    members = tables.read("members")
     assert dict(members.dtypes)["member_id"] == "string"  # renamed from MEMBER_KEY
     assert dict(members.dtypes)["birth_date"] == "date"
-    assert spark.read.parquet(str(warehouse / "events")).count() == 4
+    assert tables.read("events").count() == 4
 
 
 @pytest.mark.parametrize(("data", "message"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])
@@ -287,7 +293,7 @@ def test_an_undeclared_column_is_listed_and_left_out(spark, conf_dir: Path, caps
         "warning: " + str(conf_dir.parent / "data" / "members.csv") + " (source members): 2 "
         "column(s) not declared in sources.members.columns, left out: zip, email"
     ) in out
-    members = spark.read.parquet(str(tables_folder(conf_dir) / "members"))
+    members = clean_tables(spark, conf_dir).read("members")
     assert "zip" not in members.columns and "member_id" in members.columns
 
 
@@ -309,12 +315,13 @@ def test_missing_source_file_stops_ingest(spark, conf_dir: Path, capsys) -> None
     assert f"{folder / 'labels.csv'}: no such file or folder" in capsys.readouterr().err
 
 
-def clean_metadata(conf_dir: Path) -> dict[str, dict]:
-    folder = tables_folder(conf_dir)
-    return {
-        name: json.loads((folder / name / "_table_metadata.json").read_text())
+def clean_metadata(conf_dir: Path) -> dict[str, tuple]:
+    """Each clean table's current version folder and metadata: a replaced table changes both."""
+    pointers = {
+        name: json.loads((tables_folder(conf_dir) / name / POINTER).read_text())
         for name in ("members", "eligibility", "events", "labels")
     }
+    return {name: (p["version"], p["metadata"]) for name, p in pointers.items()}
 
 
 def test_a_bad_batch_replaces_no_accepted_table(spark, conf_dir: Path, capsys) -> None:

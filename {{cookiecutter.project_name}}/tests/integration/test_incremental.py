@@ -104,11 +104,14 @@ class Project:
         features(self.platform())
         return capsys.readouterr().out
 
-    def partitions(self) -> dict[str, int]:
+    def partitions(self) -> dict[str, frozenset[int]]:
+        """Each partition of the feature table: its data files (an untouched one keeps them)."""
         p = self.platform()
-        table = p.tables.path(p.settings.features.table)
+        table = p.tables.location(p.settings.features.table)
         return {
-            d.name: d.stat().st_ino for d in table.iterdir() if d.name.startswith("as_of_date=")
+            d.name: frozenset(f.stat().st_ino for f in d.glob("*.parquet"))
+            for d in table.iterdir()
+            if d.name.startswith("as_of_date=")
         }
 
     def column(self, name: str) -> dict[date, object]:

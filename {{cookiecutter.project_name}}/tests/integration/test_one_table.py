@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from {{ cookiecutter.package_name }}.adapters.tables import LocalTables
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import load_settings
 
@@ -123,9 +124,9 @@ def test_a_composite_key_and_a_date_per_row(spark, dated) -> None:
     assert "500 stays scored for 2025-06-30" in out  # seen within 20 days: June's rows only
     settings = load_settings("dated", conf, data)
     assert logged_features(settings)["keys"] == ["hospital", "patient_id", "seen_on"]
-    predictions = spark.read.parquet(
-        str(settings.storage.warehouse_dir / settings.storage.schema_name / "predictions")
-    )
+    storage = settings.storage
+    tables = LocalTables(spark, storage.warehouse_dir / storage.schema_name)
+    predictions = tables.read("predictions")
     assert {"hospital", "patient_id", "score_date"} <= set(predictions.columns)
     assert predictions.select("hospital", "patient_id").distinct().count() == 500
 

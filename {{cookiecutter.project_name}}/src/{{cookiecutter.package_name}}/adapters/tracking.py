@@ -14,8 +14,10 @@ from mlflow.entities import Metric, Param, RunTag
 
 from ..config import TrackingSettings
 from ..training import Trial
+from . import files
 
 _SQLITE = "sqlite:///"
+HOST_TAG, PID_TAG = "mlops.host", "mlops.pid"  # who runs a run: to tell when it was left behind
 
 
 def configure_tracking(tracking: TrackingSettings) -> str:
@@ -83,7 +85,11 @@ def log_trials(parent_run_id: str, trials: list[Trial]) -> None:
         run = client.create_run(
             parent.info.experiment_id,
             start_time=started,
-            tags={"mlflow.parentRunId": parent_run_id, "trial": str(trial.number)},
+            tags={
+                "mlflow.parentRunId": parent_run_id,
+                "trial": str(trial.number),
+                **_process_tags(),
+            },
             run_name=f"trial-{trial.number:03d}",
         )
         now = int(time.time() * 1000)
@@ -117,9 +123,50 @@ def log_run_contents(
             mlflow.log_dict(document, path)
 
 
+def _process_tags() -> dict[str, str]:
+    return {HOST_TAG: files.this_host(), PID_TAG: str(os.getpid())}
+
+
 def start_run(experiment_id: str, name: str, tags: dict[str, str]):
-    """A new run in the experiment (a context manager)."""
-    return mlflow.start_run(experiment_id=experiment_id, run_name=name, tags=tags)
+    """A new run in the experiment (a context manager), tagged with this host and process."""
+    return mlflow.start_run(
+        experiment_id=experiment_id, run_name=name, tags={**tags, **_process_tags()}
+    )
+
+
+def fail_orphan_runs(experiment_id: str) -> list[str]:
+    """Mark FAILED the runs of the experiment left RUNNING by a process of this host that has
+    ended (a killed step, a crashed machine); one line for each. Runs of other hosts cannot be
+    judged from here and are left as they are."""
+    client = mlflow.MlflowClient()
+    query = f"attributes.status = 'RUNNING' and tags.`{HOST_TAG}` = '{files.this_host()}'"
+    found = []
+    for run in client.search_runs([experiment_id], query, max_results=1000):
+        pid = run.data.tags.get(PID_TAG, "")
+        if not files.gone(files.this_host(), pid):
+            continue
+        client.set_tag(run.info.run_id, "mlops.failed", f"process {pid} ended during the run")
+        client.set_terminated(run.info.run_id, "FAILED")
+        name = run.data.tags.get("mlflow.runName", run.info.run_id)
+        found.append(
+            f"MLflow run {run.info.run_id} ({name}) was left RUNNING by process {pid}, which "
+            "has ended: marked FAILED"
+        )
+    return found
+
+
+def latest_run(experiment_id: str, query: str):
+    """The newest run of the experiment that ``query`` (an MLflow filter) selects, or None."""
+    found = mlflow.MlflowClient().search_runs(
+        [experiment_id], query, order_by=["attributes.start_time DESC"], max_results=1
+    )
+    return found[0] if found else None
+
+
+def set_run_tags(run_id: str, tags: dict[str, str]) -> None:
+    client = mlflow.MlflowClient()
+    for key, value in tags.items():
+        client.set_tag(run_id, key, value)
 
 
 def serve_ui(tracking: TrackingSettings, port: int) -> int:

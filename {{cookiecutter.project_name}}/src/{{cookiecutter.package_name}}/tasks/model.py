@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pandas as pd
 from pyspark.sql import DataFrame
 
-from ..adapters import registry, tracking
+from ..adapters import faults, registry, tracking
 from ..context import Platform
 from ..errors import DataError, RegistryError, RejectedError
 from ..evaluation import importance_figure, metrics, pr_figure, roc_figure, roc_overlay
@@ -306,15 +306,55 @@ def _refusal(name: str, challenger: str | None, tags: dict, champion: str | None
     return None
 
 
+def _unfinished_promotion(p: Platform, champion: str | None):
+    """The deploy run that made ``champion`` the champion and stopped before it finished its
+    record (crashed, or killed, after the commit point), or None."""
+    if champion is None:
+        return None
+    name = p.settings.registry.model_name
+    run = tracking.latest_run(
+        p.connect_tracking(),
+        f"tags.step = 'deploy' and tags.outcome = 'promoted' and tags.model = '{name}'",
+    )
+    if run is None or run.info.status == "FINISHED" or "record_finished_by_run" in run.data.tags:
+        return None
+    moved = run.data.tags.get("alias.champion", "").rpartition(" -> ")[2]
+    return run if moved == champion else None
+
+
+def _finish_promotion(p: Platform, champion: str, challenger: str | None, crashed) -> None:
+    """Do what the deploy run ``crashed`` left undone after its commit point, and say so."""
+    name = p.settings.registry.model_name
+    if challenger == champion:
+        registry.delete_alias(name, "challenger")
+    moves = {"challenger": (challenger, None)} if challenger == champion else {}
+    why = {"promoted_by_run": crashed.info.run_id, "challenger_version": champion}
+    with _record(p, "deploy", moves, outcome="already promoted", **why) as run:
+        tags = registry.version_tags(name, champion)
+        if "deployed_by_run" not in tags:
+            registry.tag_version(name, champion, {"deployed_by_run": crashed.info.run_id})
+        tracking.set_run_tags(crashed.info.run_id, {"record_finished_by_run": run.info.run_id})
+    print(
+        f"  already PROMOTED: {name} version {champion} is @champion since deploy run "
+        f"{crashed.info.run_id}, which stopped before finishing its record; finished it now"
+    )
+
+
 def deploy(p: Platform) -> None:
     """Promote the validated challenger, or say why not. Only a decision made against the
     current champion counts; `champion` is moved by one registry write, the last one. Every
-    attempt leaves an audit run, whether it promoted, was rejected or was refused."""
+    attempt leaves an audit run, whether it promoted, was rejected or was refused. Run again
+    after a crash past the commit point, it finishes that promotion's record and says so."""
     settings, name = p.settings, p.settings.registry.model_name
     p.connect_tracking()
     challenger = registry.alias_version(name, "challenger")
     tags = registry.version_tags(name, challenger) if challenger else {}
     champion = registry.alias_version(name, "champion")
+    crashed = _unfinished_promotion(p, champion)
+    if crashed is not None:
+        _finish_promotion(p, champion, challenger, crashed)
+        if challenger in (None, champion):
+            return
     attempt = {"challenger_version": challenger or "none"}
     refusal = _refusal(name, challenger, tags, champion)
     if refusal:
@@ -340,7 +380,9 @@ def deploy(p: Platform) -> None:
         if champion:
             registry.set_alias(name, "previous_champion", champion)
         registry.set_alias(name, "champion", challenger)  # the commit point
+        faults.point("deploy:champion-moved", run_id=run.info.run_id)
         registry.delete_alias(name, "challenger")
+        faults.point("deploy:challenger-cleared", run_id=run.info.run_id)
         registry.tag_version(name, challenger, {"deployed_by_run": run.info.run_id})
     print(f"  PROMOTED: {name} version {challenger} is @champion (was {champion or 'none'})")
 

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from datetime import date, datetime, timezone
 
 from pyspark.sql import functions as F
 
-from ..adapters import registry, tracking
+from ..adapters import faults, files, registry, tracking
 from ..context import Platform
 from ..delivery import report, worklist
-from ..errors import DataError
+from ..errors import DataError, StorageError
 from ..features.snapshots import population
 from ..scoring import definition_problems, feature_problems
 from .data import clean_tables
@@ -96,12 +95,42 @@ def infer(p: Platform) -> None:
     print(f"  predictions: {p.tables.describe(target)} (run {run.info.run_id})")
 
 
+def _unwritable(p: Platform, folder, error: OSError) -> StorageError:
+    why, _ = files.refusal(error, folder)
+    where = p.settings.source_of("delivery", "csv_dir")
+    return StorageError(
+        [
+            f"{where}: delivery.csv_dir {folder}: cannot write the worklist there: {why}; "
+            "nothing was replaced"
+        ]
+    )
+
+
+def _finish_delivery(p: Platform) -> None:
+    """What a deliver that crashed left: the files of a delivery whose table was committed are
+    moved into place (the table's metadata names them); files staged by a run that ended
+    before its commit are removed."""
+    cut = p.settings.delivery
+    committed = p.tables.metadata(cut.table).get("files", {}) if p.tables.exists(cut.table) else {}
+    finished, removed = files.recover(cut.csv_dir, committed)
+    for path in finished:
+        print(f"  finished {path}: the delivery that wrote it stopped after its commit")
+    for path in removed:
+        print(f"  removed {path}: the delivery that staged it stopped before its commit")
+
+
 def deliver(p: Platform) -> None:
     """The score date's worklist: a table and a CSV, ranked, with extra columns for the people
     who act on it, and a report of counts and the score distribution. Both say what the score
-    is the probability of (label.positive_class)."""
+    is the probability of (label.positive_class).
+
+    All three or none: the CSV and the report are staged beside their final names first (an
+    unwritable folder stops the step here), then the table is committed with their staged
+    names in its metadata, then they are moved into place; a crash after the table's commit is
+    finished by the next deliver."""
     settings, cut, entity = p.settings, p.settings.delivery, p.settings.entity
     day = score_date(p)
+    _finish_delivery(p)
     predictions = p.tables.read(settings.inference.table).where(F.col("score_date") == day)
     if predictions.isEmpty():
         where = p.tables.describe(settings.inference.table)
@@ -110,25 +139,22 @@ def deliver(p: Platform) -> None:
     extras = p.store.lookup(
         listed.select(*entity.key, F.col("score_date").alias(entity.as_of)), cut.extra_columns
     ).drop(entity.as_of)
-    table = listed.join(extras, list(entity.key), "left").select(
-        "rank",
-        *entity.key,
-        "score",
-        F.lit(settings.label.positive_class).alias("score_is_probability_of"),
-        *cut.extra_columns,
-        "model_name",
-        "model_version",
-        "score_date",
+    table = (
+        listed.join(extras, list(entity.key), "left")
+        .select(
+            "rank",
+            *entity.key,
+            "score",
+            F.lit(settings.label.positive_class).alias("score_is_probability_of"),
+            *cut.extra_columns,
+            "model_name",
+            "model_version",
+            "score_date",
+        )
+        .cache()  # the CSV and the table hold the same rows
     )
-    p.tables.overwrite_partitions(
-        table, cut.table, "score_date", [day], {"latest": day.isoformat()}
-    )
-    rows = p.tables.read(cut.table).where(F.col("score_date") == day).orderBy("rank").toPandas()
-    cut.csv_dir.mkdir(parents=True, exist_ok=True)
+    rows = table.orderBy("rank").toPandas()
     csv = cut.csv_dir / f"{settings.project.name}_{day.isoformat()}.csv"
-    partial = csv.with_suffix(".csv.partial")
-    rows.to_csv(partial, index=False)
-    os.replace(partial, csv)  # readers see the old file or the new one, never half of one
     summary = {
         "score_date": day.isoformat(),
         "entity": entity.plural,
@@ -142,7 +168,25 @@ def deliver(p: Platform) -> None:
         "csv": str(csv),
         "step_seconds": {k: round(v, 1) for k, v in p.timings.items()},
     }
-    csv.with_name(csv.stem + "_report.json").write_text(json.dumps(summary, indent=2))
+    outputs = {
+        csv: rows.to_csv(index=False).encode(),
+        csv.with_name(csv.stem + "_report.json"): json.dumps(summary, indent=2).encode(),
+    }
+    try:
+        cut.csv_dir.mkdir(parents=True, exist_ok=True)
+        staged = files.stage(outputs)
+    except OSError as error:
+        raise _unwritable(p, cut.csv_dir, error) from error
+    faults.point("deliver:files-staged", paths=list(staged.values()))
+    metadata = {"latest": day.isoformat(), "files": staged}
+    try:
+        p.tables.overwrite_partitions(table, cut.table, "score_date", [day], metadata)  # commit
+    except Exception:
+        files.discard(staged)
+        raise
+    faults.point("deliver:table-committed", paths=list(staged.values()))
+    files.commit(staged)
+    table.unpersist()
     with p.start_run("deliver", {"step": "deliver", "score_date": day.isoformat()}):
         tracking.log_run_contents(
             {},
