@@ -58,6 +58,7 @@ src/{package}/selection.py
 src/{package}/spine.py
 src/{package}/synthetic.py
 src/{package}/training.py
+src/{package}/uncertainty.py
 src/{package}/validation.py
 src/{package}/yamlfiles.py
 src/{package}/adapters/__init__.py
@@ -121,6 +122,7 @@ tests/unit/test_scoring.py
 tests/unit/test_selection.py
 tests/unit/test_tables.py
 tests/unit/test_training.py
+tests/unit/test_uncertainty.py
 notebooks/deliver.py
 notebooks/deploy.py
 notebooks/features.py

@@ -228,10 +228,21 @@ class TrainingSettings(Strict):
 Metric = Literal["roc_auc", "pr_auc", "log_loss", "brier"]
 
 
+class IntervalSettings(Strict):
+    """The paired bootstrap of the challenger's gain over the champion (uncertainty.py)."""
+
+    level: float = Field(0.90, ge=0.5, le=0.999)  # two-sided; 0.90: a one-sided 95 % lower bound
+    resamples: int = Field(1000, ge=100, le=100_000)
+    seed: int = 0
+
+
 class GateSettings(Strict):
     primary_metric: Metric = "roc_auc"
+    # lower_bound: the gain's interval must lie above min_delta; point: the gain as measured
+    decide_on: Literal["lower_bound", "point"] = "lower_bound"
     min_delta: float = Field(0.0, ge=0)  # how much better than the champion a challenger must be
     relative: bool = False  # true: min_delta is a share of the champion's value
+    interval: IntervalSettings = IntervalSettings()
     floors: dict[Metric, float] = {}  # at least this (roc_auc, pr_auc) / at most (log_loss, brier)
     fail_on_reject: bool = False  # true: `deploy` exits non-zero on a rejected challenger
 

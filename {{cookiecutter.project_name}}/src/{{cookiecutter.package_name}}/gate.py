@@ -1,17 +1,27 @@
 """The champion gate: promote a challenger only when the rule holds. Pure: no I/O.
 
 A challenger is promoted iff every floor holds for it and, when there is a champion, it beats
-the champion's primary metric by at least ``min_delta`` (absolute, or a share of the champion's
-value when ``relative``). Both were scored on the same holdout before this is called.
+the champion's primary metric by ``min_delta`` (absolute, or a share of the champion's value
+when ``relative``). Both were scored on the same holdout before this is called. How the gain
+is judged is ``decide_on``: ``lower_bound`` (the default) asks the lower bound of the gain's
+interval (see uncertainty.py) to exceed ``min_delta``, so a "gain" that one or two rank swaps
+would undo promotes nothing; ``point`` compares the gain on the holdout as it is, at least
+``min_delta``. When the rule cannot be met at all (the champion is too close to the metric's
+best value, or the holdout too small for any interval to clear ``min_delta``) the reasons say
+so, beginning with ``gate.min_delta``.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Literal
 
-# Which way is better, per metric the evaluation reports.
-HIGHER_IS_BETTER = {"roc_auc": True, "pr_auc": True, "log_loss": False, "brier": False}
+from .uncertainty import BEST, HIGHER_IS_BETTER, Comparison
+
+__all__ = ["BEST", "HIGHER_IS_BETTER", "Decision", "Rule", "decide", "locks"]
+
+DecideOn = Literal["lower_bound", "point"]
 
 
 @dataclass(frozen=True)
@@ -20,12 +30,18 @@ class Rule:
     min_delta: float = 0.0
     relative: bool = False
     floors: dict[str, float] = field(default_factory=dict)  # at least (higher) / at most (lower)
+    decide_on: DecideOn = "lower_bound"
+
+    def needed(self, champion: float) -> float:
+        """The gain the challenger must show over a champion of this value."""
+        return self.min_delta * abs(champion) if self.relative else self.min_delta
 
 
 @dataclass(frozen=True)
 class Decision:
     promote: bool
     reasons: tuple[str, ...]  # why, one line each, in the order checked
+    cannot_be_met: tuple[str, ...] = ()  # the reasons saying no challenger could pass
 
     @property
     def verdict(self) -> str:
@@ -42,8 +58,49 @@ def _floor_reason(metric: str, value: float, bound: float) -> tuple[bool, str]:
     return ok, f"{metric} {value:.4f} {sign} floor {bound:.4f}"
 
 
-def decide(challenger: dict[str, float], champion: dict[str, float] | None, rule: Rule) -> Decision:
-    """Promote or reject ``challenger`` against ``champion`` (None: no champion yet)."""
+def _interval(c: Comparison) -> str:
+    return (
+        f"{c.level:.0%} interval {c.gain.low:+.4f} to {c.gain.high:+.4f} ({c.method}, "
+        f"{c.resamples:,} resamples of {c.rows:,} holdout rows, {c.positives:,} positive)"
+    )
+
+
+def locks(rule: Rule, champion: float, comparison: Comparison | None) -> tuple[str, ...]:
+    """Why no challenger could meet the rule against a champion of value ``champion``: it is
+    within the margin of the metric's best value, or (deciding on the lower bound) even a
+    perfect challenger's interval on these holdout rows would not clear the margin."""
+    metric, needed = rule.primary_metric, rule.needed(champion)
+    sign = 1.0 if HIGHER_IS_BETTER[metric] else -1.0
+    headroom = sign * (BEST[metric] - champion)
+    strict = rule.decide_on == "lower_bound"
+    margin = f"gate.min_delta ({needed:.4f}) cannot be met"
+    if headroom < needed or (strict and headroom <= needed):
+        return (
+            f"{margin}: the champion's {metric} {champion:.4f} is within it of the best "
+            f"possible {BEST[metric]:.4f} (at most {headroom:+.4f} to gain); lower "
+            "gate.min_delta or use gate.relative",
+        )
+    if strict and comparison is not None and comparison.best_low <= needed:
+        return (
+            f"{margin} on this holdout: even a perfect challenger's gain would have a "
+            f"{comparison.level:.0%} lower bound of {comparison.best_low:+.4f} over "
+            f"{comparison.rows:,} rows ({comparison.positives:,} positive); hold out more rows "
+            "(split.holdout_fraction), lower gate.interval.level, or set gate.decide_on: point",
+        )
+    return ()
+
+
+def decide(
+    challenger: dict[str, float],
+    champion: dict[str, float] | None,
+    rule: Rule,
+    comparison: Comparison | None = None,
+) -> Decision:
+    """Promote or reject ``challenger`` against ``champion`` (None: no champion yet).
+
+    ``comparison`` is the paired bootstrap of the two on the same rows: required when there
+    is a champion and ``rule.decide_on`` is ``lower_bound``; reported when it is ``point``.
+    """
     reasons, promote = [], True
     for metric, bound in sorted(rule.floors.items()):
         ok, reason = _floor_reason(metric, challenger[metric], bound)
@@ -56,13 +113,23 @@ def decide(challenger: dict[str, float], champion: dict[str, float] | None, rule
     new, old = challenger[metric], champion[metric]
     if math.isnan(new) or math.isnan(old):
         return Decision(False, (*reasons, f"{metric} is not a number"))
+    if rule.decide_on == "lower_bound" and comparison is None:
+        raise ValueError("deciding on the lower bound needs the paired comparison")
     gain = new - old if HIGHER_IS_BETTER[metric] else old - new
-    needed = rule.min_delta * abs(old) if rule.relative else rule.min_delta
-    beats = gain >= needed
-    promote &= beats
+    needed = rule.needed(old)
     kind = f"{rule.min_delta:.2%} of the champion's" if rule.relative else f"{rule.min_delta:.4f}"
-    reasons.append(
-        f"{metric} {new:.4f} vs champion {old:.4f}: gain {gain:+.4f} "
-        f"{'meets' if beats else 'misses'} the required {kind} ({needed:.4f})"
-    )
-    return Decision(promote, tuple(reasons))
+    head = f"{metric} {new:.4f} vs champion {old:.4f}: gain {gain:+.4f}"
+    if rule.decide_on == "lower_bound":
+        low = comparison.gain.low
+        beats = low > needed
+        verdict = "exceeds" if beats else "does not exceed"
+        line = f"{head}, {_interval(comparison)}: its lower bound {low:+.4f} {verdict} the "
+        line += f"required {kind} ({needed:.4f})"
+    else:
+        beats = gain >= needed
+        line = f"{head} {'meets' if beats else 'misses'} the required {kind} ({needed:.4f})"
+        if comparison is not None:
+            line += f"; {_interval(comparison)}"
+    promote &= beats
+    locked = locks(rule, old, comparison)
+    return Decision(promote, (*reasons, line, *locked), locked)

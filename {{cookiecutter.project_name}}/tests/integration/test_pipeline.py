@@ -296,10 +296,23 @@ def test_a_second_run_faces_the_first_champion(project, first_run) -> None:
         code, out = quietly(step, "--env", "tiny", "--conf-dir", str(conf))
         assert code == 0, out
     assert "REJECTED" in out  # the same data gives the same model: no gain over the champion
+    # ... in every resample of the holdout: the gain's interval is the single point 0
+    assert "gain +0.0000, 90% interval +0.0000 to +0.0000 (paired stratified bootstrap" in out
+    assert "its lower bound +0.0000 does not exceed the required 0.0000" in out
     name = settings.registry.model_name
     second = client.get_model_version_by_alias(name, "challenger")
     assert str(second.version) == "2" and second.tags["gate.champion_version"] == "1"
     assert second.tags["gate.decision"] == "REJECT"
+    assert second.tags["gate.gain_low"] == second.tags["gate.gain_high"] == "0.000000"
+    rows, positives = (int(second.tags[f"gate.holdout_{k}"]) for k in ("rows", "positives"))
+    assert 0 < positives < rows
+    [gate, *_] = runs(project, client, "validate")
+    comparison = json.loads(
+        Path(client.download_artifacts(gate.info.run_id, "gate/comparison.json")).read_text()
+    )["comparison"]
+    assert (comparison["rows"], comparison["positives"]) == (rows, positives)
+    assert comparison["method"] == "paired stratified bootstrap"
+    assert comparison["resamples"] == settings.gate.interval.resamples
     assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
     assert (
         main(["rollback", "--env", "tiny", "--conf-dir", str(conf)]) == 4

@@ -17,6 +17,7 @@ from ..gate import Decision, Rule, decide
 from ..scoring import LoadedModel, definition_problems, feature_problems, score
 from ..spine import labelled
 from ..training import check_split, model_requirements, train_model, with_part
+from ..uncertainty import Comparison, compare
 
 
 def _data_snapshot(p: Platform) -> dict[str, str]:
@@ -164,7 +165,9 @@ def train(p: Platform) -> None:
 
 def _gate_rule(p: Platform) -> Rule:
     gate = p.settings.gate
-    return Rule(gate.primary_metric, gate.min_delta, gate.relative, dict(gate.floors))
+    return Rule(
+        gate.primary_metric, gate.min_delta, gate.relative, dict(gate.floors), gate.decide_on
+    )
 
 
 def _holdout_scores(p: Platform, models: dict[str, LoadedModel]) -> dict[str, pd.DataFrame]:
@@ -182,7 +185,31 @@ def _holdout_scores(p: Platform, models: dict[str, LoadedModel]) -> dict[str, pd
     key = list(p.settings.entity.key)
     looked_up = p.store.lookup(training_rows(p), inputs)
     holdout = with_part(looked_up, p.settings.split, key).where("part = 'holdout'").cache()
-    return {role: score(model, holdout, ["label"]).toPandas() for role, model in models.items()}
+    keys = p.settings.entity.keys
+    scored = {
+        role: score(model, holdout, [*keys, "label"]).toPandas().sort_values(keys)
+        for role, model in models.items()
+    }
+    # Row for row the same holdout, in the same order: the comparison is paired.
+    return {role: frame.reset_index(drop=True) for role, frame in scored.items()}
+
+
+def _comparison(p: Platform, scored: dict[str, pd.DataFrame]) -> Comparison | None:
+    """The paired bootstrap of the challenger's gain over the champion, or None (no champion
+    scored)."""
+    if "champion" not in scored:
+        return None
+    gate = p.settings.gate
+    challenger, champion = scored["challenger"], scored["champion"]
+    return compare(
+        gate.primary_metric,
+        challenger["label"].to_numpy(),
+        challenger["score"].to_numpy(),
+        champion["score"].to_numpy(),
+        level=gate.interval.level,
+        resamples=gate.interval.resamples,
+        seed=gate.interval.seed,
+    )
 
 
 def _record_decision(
@@ -192,6 +219,7 @@ def _record_decision(
     scored: dict[str, pd.DataFrame],
     results: dict[str, dict[str, float]],
     decision: Decision,
+    comparison: Comparison | None,
 ) -> None:
     """The decision, both scores and the reasons: on the validate run and the challenger."""
     name, challenger = p.settings.registry.model_name, models["challenger"]
@@ -206,6 +234,8 @@ def _record_decision(
         "challenger": {"version": challenger.version, **results["challenger"]},
         "champion": {"version": against, **results.get("champion", {})},
         "rule": p.settings.gate.model_dump(mode="json"),
+        "comparison": comparison.as_dict() if comparison else None,
+        "cannot_be_met": list(decision.cannot_be_met),
     }
     tracking.log_run_contents(
         params={"challenger_version": challenger.version, "champion_version": against},
@@ -224,8 +254,24 @@ def _record_decision(
             "gate.champion_version": against,
             "gate.run_id": run_id,
             **scores,
+            **_interval_tags(comparison),
         },
     )
+
+
+def _interval_tags(comparison: Comparison | None) -> dict[str, str]:
+    """The gain's interval as version tags: what a reviewer reads beside the decision."""
+    if comparison is None:
+        return {}
+    c = comparison
+    return {
+        "gate.gain": f"{c.gain.value:.6f}",
+        "gate.gain_low": f"{c.gain.low:.6f}",
+        "gate.gain_high": f"{c.gain.high:.6f}",
+        "gate.interval": f"{c.level:.0%} {c.method}, {c.resamples} resamples, seed {c.seed}",
+        "gate.holdout_rows": str(c.rows),
+        "gate.holdout_positives": str(c.positives),
+    }
 
 
 def _comparable_champion(p: Platform, champion: LoadedModel) -> list[str]:
@@ -259,14 +305,17 @@ def validate(p: Platform) -> None:
             role: metrics(s["label"].to_numpy(), s["score"].to_numpy())
             for role, s in scored.items()
         }
-        decision = decide(results["challenger"], results.get("champion"), _gate_rule(p))
+        comparison = _comparison(p, scored)
+        decision = decide(results["challenger"], results.get("champion"), _gate_rule(p), comparison)
         if notes:
             reasons = [r for r in decision.reasons if not r.startswith("no champion")]
             note = f"champion version {against} cannot be scored on today's features"
             decision = Decision(decision.promote, (*reasons, f"{note}: floors only"))
             for line in notes:
                 print(f"  warning: {line}")
-        _record_decision(p, run.info.run_id, models, scored, results, decision)
+        for line in decision.cannot_be_met:
+            print(f"  warning: {p.settings.source_of('gate', 'min_delta')}: {line}")
+        _record_decision(p, run.info.run_id, models, scored, results, decision, comparison)
     p.spark.catalog.clearCache()
     challenger = models["challenger"].version
     print(f"  {decision.verdict}: {name} version {challenger} against champion {against or 'none'}")
