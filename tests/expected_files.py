@@ -37,6 +37,7 @@ src/{package}/__main__.py
 src/{package}/batches.py
 src/{package}/cli.py
 src/{package}/config.py
+src/{package}/cohorts.py
 src/{package}/consistency.py
 src/{package}/context.py
 src/{package}/declarations.py
@@ -104,6 +105,8 @@ tests/integration/test_pipeline.py
 tests/integration/test_steps_alone.py
 tests/unit/test_aggregates.py
 tests/unit/test_benchmarks.py
+tests/unit/test_calibration.py
+tests/unit/test_cohorts.py
 tests/unit/test_cli.py
 tests/unit/test_config.py
 tests/unit/test_config_errors.py

@@ -22,6 +22,7 @@ from pydantic import (
 
 from .declarations import (
     NUMERIC_COLUMN_TYPES,
+    CohortSettings,
     Column,
     EntitySettings,
     IngestSettings,
@@ -236,6 +237,15 @@ class IntervalSettings(Strict):
     seed: int = 0
 
 
+class CohortGate(Strict):
+    """What each cohort big enough to judge must meet (cohorts: in data.yml), on the holdout's
+    values as measured: at least (roc_auc, pr_auc) / at most (log_loss, brier) each floor, and
+    in the primary metric no worse than the champion by more than max_drop."""
+
+    floors: dict[Metric, float] = {}
+    max_drop: float | None = Field(None, ge=0)
+
+
 class GateSettings(Strict):
     primary_metric: Metric = "roc_auc"
     # lower_bound: the gain's interval must lie above min_delta; point: the gain as measured
@@ -243,6 +253,7 @@ class GateSettings(Strict):
     min_delta: float = Field(0.0, ge=0)  # how much better than the champion a challenger must be
     relative: bool = False  # true: min_delta is a share of the champion's value
     interval: IntervalSettings = IntervalSettings()
+    cohorts: CohortGate = CohortGate()
     floors: dict[Metric, float] = {}  # at least this (roc_auc, pr_auc) / at most (log_loss, brier)
     fail_on_reject: bool = False  # true: `deploy` exits non-zero on a rejected challenger
 
@@ -284,6 +295,7 @@ class Settings(Strict):
     gate: GateSettings
     inference: InferenceSettings
     delivery: DeliverySettings
+    cohorts: CohortSettings = CohortSettings()
 
     _env: str = PrivateAttr(default="")
     _root: Path = PrivateAttr(default=Path())

@@ -236,3 +236,33 @@ class SnapshotSettings(Strict):
     def source(self) -> str | None:
         """The source the dates come from (dates_of) or end at (last), if one is named."""
         return self.dates_of or (self.last if isinstance(self.last, str) else None)
+
+
+class CohortSlice(Strict):
+    """One way to cut the holdout into cohorts: by the values of a feature-table column
+    (numbers cut at ``bins``), or the rows a Spark SQL boolean expression keeps (``where``)."""
+
+    column: str | None = Field(None, min_length=1)
+    bins: list[float] | None = Field(None, min_length=1)  # edges: [18, 65] -> <18, [18, 65), >=65
+    where: str | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> CohortSlice:
+        if (self.column is None) == (self.where is None):
+            raise NestedKeyError(("column",), "set exactly one of column and where")
+        if self.bins is not None:
+            if self.column is None:
+                raise NestedKeyError(("bins",), "cuts a column's values: set column, not where")
+            if any(b >= a for a, b in zip(self.bins[1:], self.bins, strict=False)):
+                rise = f"must rise strictly, e.g. [18, 45, 65]: {self.bins}"
+                raise NestedKeyError(("bins",), rise)
+        return self
+
+
+class CohortSettings(Strict):
+    """Cohorts the holdout is judged in (`validate`), beside the whole of it."""
+
+    min_rows: PositiveInt = 100  # fewer holdout rows: reported as too small to judge
+    min_positives: PositiveInt = 10  # fewer of either class: too small to judge
+    max_values: PositiveInt = 50  # a column slice with more distinct values is refused
+    slices: dict[str, CohortSlice] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure  # drawn to files only: no pyplot, no window
@@ -107,4 +109,61 @@ def roc_overlay(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) ->
     axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
     axes.set(xlabel="false positive rate", ylabel="true positive rate", title=title)
     axes.legend(loc="lower right")
+    return figure
+
+
+def calibration(label: np.ndarray, score: np.ndarray, bins: int = 10) -> dict:
+    """How far the scores are from the observed rates, on ``bins`` bins of equal row counts (a
+    rare outcome's scores crowd the lowest tenth of [0, 1]: equal-width bins would leave most
+    empty). Per bin the score range, the mean score and the observed rate; overall the Brier
+    score, the mean score against the observed rate, and the expected calibration error (the
+    rows-weighted mean of |mean score - observed rate| over the bins)."""
+    label, score = np.asarray(label, float), np.asarray(score, float)
+    order = np.argsort(score, kind="mergesort")
+    groups = [g for g in np.array_split(order, min(bins, len(score))) if len(g)]
+    table = [
+        {
+            "rows": len(g),
+            "low": float(score[g].min()),
+            "high": float(score[g].max()),
+            "predicted": float(score[g].mean()),
+            "observed": float(label[g].mean()),
+        }
+        for g in groups
+    ]
+    error = sum(b["rows"] * abs(b["predicted"] - b["observed"]) for b in table) / len(score)
+    return {
+        "rows": len(score),
+        "brier": float(np.mean((score - label) ** 2)),
+        "mean_predicted": float(score.mean()),
+        "observed_rate": float(label.mean()),
+        "expected_calibration_error": float(error),
+        "bins": table,
+    }
+
+
+def calibration_figure(curves: dict[str, dict], positive: str, title: str) -> Figure:
+    """Reliability curves ({model: calibration(...)}) over the diagonal of perfect calibration."""
+    figure = Figure(figsize=(6, 5.4))
+    axes = figure.subplots()
+    top = 0.0
+    for name, found in curves.items():
+        predicted = [b["predicted"] for b in found["bins"]]
+        observed = [b["observed"] for b in found["bins"]]
+        top = max(top, *predicted, *observed)
+        error = found["expected_calibration_error"]
+        label = f"{name} (Brier {found['brier']:.4f}, ECE {error:.4f})"
+        axes.plot(predicted, observed, marker="o", label=label)
+    top = min(1.0, top * 1.05) or 1.0
+    axes.plot([0, top], [0, top], linestyle="--", color="grey", label="perfectly calibrated")
+    axes.set(
+        xlabel="mean score in the bin",
+        ylabel="observed rate of label 1 in the bin",
+        title=title,
+        xlim=(0, top),
+        ylim=(0, top),
+    )
+    axes.legend(loc="upper left", fontsize="small")
+    figure.text(0.02, 0.01, textwrap.fill(f"label 1: {positive}", 90), fontsize="small")
+    figure.tight_layout(rect=(0, 0.05, 1, 1))
     return figure

@@ -8,18 +8,21 @@ interval (see uncertainty.py) to exceed ``min_delta``, so a "gain" that one or t
 would undo promotes nothing; ``point`` compares the gain on the holdout as it is, at least
 ``min_delta``. When the rule cannot be met at all (the champion is too close to the metric's
 best value, or the holdout too small for any interval to clear ``min_delta``) the reasons say
-so, beginning with ``gate.min_delta``.
+so, beginning with ``gate.min_delta``. Every cohort big enough to judge (cohorts.py) must meet
+the cohort floors and, against a champion, lose no more than ``cohort_max_drop``.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .cohorts import Cohort
 from .uncertainty import BEST, HIGHER_IS_BETTER, Comparison
 
-__all__ = ["BEST", "HIGHER_IS_BETTER", "Decision", "Rule", "decide", "locks"]
+__all__ = ["BEST", "HIGHER_IS_BETTER", "Decision", "Rule", "cohort_reasons", "decide", "locks"]
 
 DecideOn = Literal["lower_bound", "point"]
 
@@ -31,6 +34,8 @@ class Rule:
     relative: bool = False
     floors: dict[str, float] = field(default_factory=dict)  # at least (higher) / at most (lower)
     decide_on: DecideOn = "lower_bound"
+    cohort_floors: dict[str, float] = field(default_factory=dict)  # each judged cohort's
+    cohort_max_drop: float | None = None  # in the primary metric, against the champion
 
     def needed(self, champion: float) -> float:
         """The gain the challenger must show over a champion of this value."""
@@ -90,16 +95,50 @@ def locks(rule: Rule, champion: float, comparison: Comparison | None) -> tuple[s
     return ()
 
 
+def cohort_reasons(rule: Rule, cohorts: Sequence[Cohort]) -> tuple[bool, list[str]]:
+    """Whether every judged cohort meets the cohort rules, a line per cohort that does not,
+    and a closing line that counts them and names the cohorts too small to judge."""
+    lines, failed, metric = [], set(), rule.primary_metric
+    judged = [c for c in cohorts if c.judged]
+    for cohort in judged:
+        values = cohort.metrics["challenger"]
+        for floor, bound in sorted(rule.cohort_floors.items()):
+            ok, reason = _floor_reason(floor, values[floor], bound)
+            if not ok:
+                failed.add(cohort.name)
+                lines.append(f"cohort {cohort.name} ({cohort.counts}): {reason} (cohort floor)")
+        if rule.cohort_max_drop is not None and cohort.gain is not None:
+            drop = -cohort.gain.value
+            if drop > rule.cohort_max_drop:
+                failed.add(cohort.name)
+                old = cohort.metrics["champion"][metric]
+                lines.append(
+                    f"cohort {cohort.name} ({cohort.counts}): {metric} {values[metric]:.4f} vs "
+                    f"champion {old:.4f}: worse by {drop:.4f}, more than gate.cohorts.max_drop "
+                    f"{rule.cohort_max_drop:.4f}"
+                )
+    small = [c for c in cohorts if not c.judged]
+    summary = f"cohorts: {len(judged)} judged, {len(failed)} failing the cohort rules"
+    if small:
+        summary += f"; {len(small)} too small to judge: " + ", ".join(
+            f"{c.name} ({c.counts})" for c in small
+        )
+    return not failed, [*lines, summary]
+
+
 def decide(
     challenger: dict[str, float],
     champion: dict[str, float] | None,
     rule: Rule,
     comparison: Comparison | None = None,
+    cohorts: Sequence[Cohort] = (),
 ) -> Decision:
     """Promote or reject ``challenger`` against ``champion`` (None: no champion yet).
 
     ``comparison`` is the paired bootstrap of the two on the same rows: required when there
     is a champion and ``rule.decide_on`` is ``lower_bound``; reported when it is ``point``.
+    ``cohorts`` are the holdout's cohorts (cohorts.py); each one judged must meet the cohort
+    rules, with a champion or without.
     """
     reasons, promote = [], True
     for metric, bound in sorted(rule.floors.items()):
@@ -107,9 +146,11 @@ def decide(
         promote &= ok
         reasons.append(reason)
     metric = rule.primary_metric
+    fine, by_cohort = cohort_reasons(rule, cohorts) if cohorts else (True, [])
+    promote &= fine
     if champion is None:
         reasons.append("no champion: floors only")
-        return Decision(promote, tuple(reasons))
+        return Decision(promote, (*reasons, *by_cohort))
     new, old = challenger[metric], champion[metric]
     if math.isnan(new) or math.isnan(old):
         return Decision(False, (*reasons, f"{metric} is not a number"))
@@ -132,4 +173,4 @@ def decide(
             line += f"; {_interval(comparison)}"
     promote &= beats
     locked = locks(rule, old, comparison)
-    return Decision(promote, (*reasons, line, *locked), locked)
+    return Decision(promote, (*reasons, line, *by_cohort, *locked), locked)

@@ -79,6 +79,12 @@ def check_conf(settings: Settings) -> Cart:
         for i, name in enumerate(settings.training.leak_guard.allow)
         if name not in cart.available
     ]
+    problems += [
+        f"{settings.source_of('cohorts', 'slices', name)}: cohorts.slices.{name}.column: "
+        f"unknown feature {spec.column!r}" + suggest(spec.column, list(cart.available))
+        for name, spec in settings.cohorts.slices.items()
+        if spec.column and spec.column not in cart.available
+    ]
     for name, spec in settings.sources.items():
         table = spec.table or name
         if spec.format == "synthetic" and table not in SYNTHETIC_TABLES:

@@ -103,4 +103,5 @@ def score(model: LoadedModel, df: DataFrame, keep: list[str]) -> DataFrame:
             out["score"] = fitted.predict_proba(model_frame(batch, columns))[:, 1]
             yield out
 
-    return df.select(*keep, *columns.all).mapInPandas(predict, schema)
+    read = dict.fromkeys([*keep, *columns.all])  # a kept column may be an input too
+    return df.select(*read).mapInPandas(predict, schema)

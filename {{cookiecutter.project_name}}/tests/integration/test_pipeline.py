@@ -135,13 +135,15 @@ def test_the_first_model_is_promoted_on_its_floors_with_a_record(project, first_
     comparison = json.loads(
         Path(client.download_artifacts(gate.info.run_id, "gate/comparison.json")).read_text()
     )
-    assert (
-        comparison["decision"] == "PROMOTE"
-        and comparison["reasons"][-1] == "no champion: floors only"
-    )
-    assert "gate/roc_overlay.png" in {
+    assert comparison["decision"] == "PROMOTE"
+    assert "no champion: floors only" in comparison["reasons"]
+    assert {"gate/roc_overlay.png", "gate/calibration.png", "gate/calibration.json"} <= {
         a.path for a in client.list_artifacts(gate.info.run_id, "gate")
     }
+    [(named, found)] = comparison["calibration"].items()
+    assert named == "challenger v1" and found["rows"] == comparison["challenger"]["rows"]
+    assert 0 <= found["expected_calibration_error"] <= 1
+    assert champion.tags["gate.calibration"].startswith("mean score ")
     [deploy] = runs(project, client, "deploy")
     assert deploy.data.tags["alias.champion"] == "none -> 1"
     model = mlflow.pyfunc.load_model(f"models:/{name}@champion")
@@ -208,6 +210,7 @@ def test_verify_lists_every_missing_result(project, tmp_path, capsys) -> None:
 
 def test_the_worklist_is_delivered_as_table_csv_and_report(project, first_run) -> None:
     settings, _ = project
+    client, _ = first_run
     csv = settings.delivery.csv_dir / f"{settings.project.name}_{SCORE_DATE}.csv"
     listed = pd.read_csv(csv)
     assert len(listed) == 100 and listed["rank"].tolist() == list(range(1, 101))
@@ -217,6 +220,9 @@ def test_the_worklist_is_delivered_as_table_csv_and_report(project, first_run) -
     assert summary["delivered"] == 100 and summary["scored"] > 100
     assert summary["model"]["version"] == "1" and {"p50", "p90", "max"} <= set(summary["score"])
     assert set(summary["step_seconds"]) == set(STEPS[:-1])
+    assert settings.label.positive_class in summary["score_means"]
+    champion = client.get_model_version(settings.registry.model_name, "1")
+    assert summary["calibration_at_validation"] == champion.tags["gate.calibration"]
 
 
 def test_rescoring_a_date_replaces_it(spark, project, first_run) -> None:
@@ -325,6 +331,38 @@ def test_a_second_run_faces_the_first_champion(project, first_run) -> None:
     # verify names the champion it checked, not the newest version
     code, out = quietly("verify", "--env", "tiny", "--conf-dir", str(conf))
     assert code == 0 and "version 2: gate REJECT; @champion 1;" in out, out
+
+
+def test_both_models_are_judged_in_every_declared_cohort(project, first_run, capsys) -> None:
+    settings, conf = project
+    client, _ = first_run
+    [gate, *_] = runs(project, client, "validate")
+    comparison = json.loads(
+        Path(client.download_artifacts(gate.info.run_id, "gate/comparison.json")).read_text()
+    )
+    cohorts, slices = comparison["cohorts"], settings.cohorts.slices
+    assert {c["slice"] for c in cohorts} == set(slices)  # none dropped, small or not
+    rows = comparison["challenger"]["rows"]
+    for name, spec in slices.items():
+        if spec.column:  # every holdout row in exactly one cohort of a column's slice
+            assert sum(c["rows"] for c in cohorts if c["slice"] == name) == rows
+    judged = [c for c in cohorts if c["judged"]]
+    assert judged and all(set(c["metrics"]) == {"challenger", "champion"} for c in judged)
+    assert all(c["gain"]["low"] <= c["gain"]["high"] for c in judged)
+    assert all(not c["metrics"] for c in cohorts if not c["judged"])
+    [summary] = [r for r in comparison["reasons"] if r.startswith("cohorts: ")]
+    assert summary.startswith(f"cohorts: {len(judged)} judged, 0 failing the cohort rules")
+    # a filter Spark cannot read: exit 2 naming the key; the decision on the version stays
+    challenger = client.get_model_version_by_alias(settings.registry.model_name, "challenger")
+    odd = {"cohorts": {"slices": {"odd": {"where": "no_such_column > 1"}}}}
+    add_env(conf, "odd_cohort", odd, base="tiny")
+    capsys.readouterr()
+    assert main(["validate", "--env", "odd_cohort", "--conf-dir", str(conf)]) == 2
+    err = capsys.readouterr().err
+    assert "cohorts.slices.odd.where: 'no_such_column > 1' is not a boolean expression" in err
+    assert "Traceback" not in err
+    again = client.get_model_version(challenger.name, challenger.version)
+    assert again.tags["gate.run_id"] == challenger.tags["gate.run_id"]
 
 
 @pytest.mark.parametrize(

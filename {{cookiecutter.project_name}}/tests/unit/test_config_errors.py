@@ -553,6 +553,52 @@ CASES = [
         set_key(PROJECT, "training.leak_guard", {"allow": ["ages"]}),
         [PROJECT, "training.leak_guard.allow[0]: unknown feature 'ages'; did you mean 'age'?"],
     ),
+    # The gate's interval and the cohorts.
+    (
+        "gate-decides-on-an-unknown-rule",
+        set_key(PROJECT, "gate.decide_on", "median"),
+        [PROJECT, "gate.decide_on: Input should be 'lower_bound' or 'point'"],
+    ),
+    (
+        "interval-level-above-one",
+        set_key(PROJECT, "gate.interval.level", 1.5),
+        [PROJECT, "gate.interval.level: Input should be less than or equal to 0.999"],
+    ),
+    (
+        "interval-with-too-few-resamples",
+        set_key(PROJECT, "gate.interval.resamples", 10),
+        [PROJECT, "gate.interval.resamples: Input should be greater than or equal to 100"],
+    ),
+    (
+        "cohort-max-drop-negative",
+        set_key(PROJECT, "gate.cohorts.max_drop", -0.1),
+        [PROJECT, "gate.cohorts.max_drop: Input should be greater than or equal to 0"],
+    ),
+    (
+        "cohort-floor-on-an-unknown-metric",
+        set_key(PROJECT, "gate.cohorts.floors", {"auc": 0.6}),
+        [PROJECT, "gate.cohorts.floors.auc.[key]: Input should be 'roc_auc', 'pr_auc'"],
+    ),
+    (
+        "cohort-by-column-and-filter",
+        set_key(DATA, "cohorts.slices.sex", {"column": "sex", "where": "age > 1"}),
+        [DATA, "cohorts.slices.sex.column: set exactly one of column and where"],
+    ),
+    (
+        "cohort-bins-not-rising",
+        set_key(DATA, "cohorts.slices.age_band", {"column": "age", "bins": [65, 18]}),
+        [DATA, "cohorts.slices.age_band.bins: must rise strictly, e.g. [18, 45, 65]"],
+    ),
+    (
+        "cohort-bins-of-a-filter",
+        set_key(DATA, "cohorts.slices.frequent_ed", {"where": "age > 1", "bins": [1]}),
+        [DATA, "cohorts.slices.frequent_ed.bins: cuts a column's values: set column"],
+    ),
+    (
+        "cohort-of-an-unknown-feature",
+        set_key(DATA, "cohorts.slices.sex", {"column": "sexe"}),
+        [DATA, "cohorts.slices.sex.column: unknown feature 'sexe'; did you mean 'sex'?"],
+    ),
     (
         "selection-groups-empty",
         set_key(SELECTION, "include_groups", None),

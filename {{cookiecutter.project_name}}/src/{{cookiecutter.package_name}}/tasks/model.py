@@ -6,11 +6,21 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
 
 from ..adapters import faults, registry, tracking
+from ..cohorts import Cohort, columns_needed, evaluate, where_column
 from ..context import Platform
-from ..errors import DataError, RegistryError, RejectedError
-from ..evaluation import importance_figure, metrics, pr_figure, roc_figure, roc_overlay
+from ..errors import ConfigError, DataError, RegistryError, RejectedError
+from ..evaluation import (
+    calibration,
+    calibration_figure,
+    importance_figure,
+    metrics,
+    pr_figure,
+    roc_figure,
+    roc_overlay,
+)
 from ..features import entity_view
 from ..features.definitions import definitions, digest, model_definitions
 from ..gate import Decision, Rule, decide
@@ -166,7 +176,13 @@ def train(p: Platform) -> None:
 def _gate_rule(p: Platform) -> Rule:
     gate = p.settings.gate
     return Rule(
-        gate.primary_metric, gate.min_delta, gate.relative, dict(gate.floors), gate.decide_on
+        gate.primary_metric,
+        gate.min_delta,
+        gate.relative,
+        dict(gate.floors),
+        gate.decide_on,
+        dict(gate.cohorts.floors),
+        gate.cohorts.max_drop,
     )
 
 
@@ -181,17 +197,72 @@ def _holdout_scores(p: Platform, models: dict[str, LoadedModel]) -> dict[str, pd
     ]
     if problems:
         raise DataError(problems)
-    inputs = list(dict.fromkeys(c for m in models.values() for c in m.columns.all))
+    cohorts = p.settings.cohorts
+    wheres = {n: s.where for n, s in cohorts.slices.items() if s.where is not None}
+    sliced = list(p.cart.available) if wheres else columns_needed(cohorts)  # a filter reads any
+    inputs = list(dict.fromkeys([*(c for m in models.values() for c in m.columns.all), *sliced]))
     key = list(p.settings.entity.key)
     looked_up = p.store.lookup(training_rows(p), inputs)
-    holdout = with_part(looked_up, p.settings.split, key).where("part = 'holdout'").cache()
+    holdout = with_part(looked_up, p.settings.split, key).where("part = 'holdout'")
+    holdout = _with_filters(p, holdout, wheres).cache()
     keys = p.settings.entity.keys
+    keep = [*keys, "label", *columns_needed(cohorts), *(where_column(n) for n in wheres)]
     scored = {
-        role: score(model, holdout, [*keys, "label"]).toPandas().sort_values(keys)
+        role: score(model, holdout, keep).toPandas().sort_values(keys)
         for role, model in models.items()
     }
     # Row for row the same holdout, in the same order: the comparison is paired.
     return {role: frame.reset_index(drop=True) for role, frame in scored.items()}
+
+
+def _with_filters(p: Platform, holdout: DataFrame, wheres: dict[str, str]) -> DataFrame:
+    """``holdout`` with a column per ``where`` cohort: whether the row is in it. A filter Spark
+    cannot read is a configuration error naming its key."""
+    from pyspark.errors import AnalysisException, ParseException
+
+    problems = []
+    for name, where in wheres.items():
+        try:
+            holdout = holdout.withColumn(where_column(name), F.expr(where).cast("boolean"))
+        except (AnalysisException, ParseException) as error:
+            first = str(error).strip().splitlines()[0]
+            problems.append(
+                f"{p.settings.source_of('cohorts', 'slices', name)}: cohorts.slices.{name}.where: "
+                f"{where!r} is not a boolean expression over the feature table's columns: {first}"
+            )
+    if problems:
+        raise ConfigError(problems)
+    return holdout
+
+
+def _cohorts(p: Platform, scored: dict[str, pd.DataFrame]) -> list[Cohort]:
+    """Each declared cohort of the holdout, measured for both models (see cohorts.py)."""
+    settings, gate = p.settings.cohorts, p.settings.gate
+    if not settings.slices:
+        return []
+    frame = scored["challenger"].copy()
+    columns = {}
+    for role, own in scored.items():
+        frame[f"__score_{role}"] = own["score"].to_numpy()
+        columns[role] = f"__score_{role}"
+    problems = [
+        f"{p.settings.source_of('cohorts', 'slices', name)}: cohorts.slices.{name}.column: "
+        f"{spec.column!r} has {frame[spec.column].nunique():,} values on the holdout, more than "
+        f"cohorts.max_values ({settings.max_values}): cut it with bins, or slice another column"
+        for name, spec in settings.slices.items()
+        if spec.column and spec.bins is None and frame[spec.column].nunique() > settings.max_values
+    ]
+    if problems:
+        raise ConfigError(problems)
+    return evaluate(
+        frame,
+        columns,
+        settings,
+        gate.primary_metric,
+        level=gate.interval.level,
+        resamples=gate.interval.resamples,
+        seed=gate.interval.seed,
+    )
 
 
 def _comparison(p: Platform, scored: dict[str, pd.DataFrame]) -> Comparison | None:
@@ -220,6 +291,7 @@ def _record_decision(
     results: dict[str, dict[str, float]],
     decision: Decision,
     comparison: Comparison | None,
+    cohorts: list[Cohort],
 ) -> None:
     """The decision, both scores and the reasons: on the validate run and the challenger."""
     name, challenger = p.settings.registry.model_name, models["challenger"]
@@ -228,6 +300,8 @@ def _record_decision(
         f"{role} v{models[role].version}": (s["label"].to_numpy(), s["score"].to_numpy())
         for role, s in scored.items()
     }
+    calibrations = {named: calibration(*curve) for named, curve in curves.items()}
+    held = f"{len(scored['challenger']):,} holdout rows, 10 bins of equal rows"
     summary = {
         "decision": decision.verdict,
         "reasons": list(decision.reasons),
@@ -236,14 +310,29 @@ def _record_decision(
         "rule": p.settings.gate.model_dump(mode="json"),
         "comparison": comparison.as_dict() if comparison else None,
         "cannot_be_met": list(decision.cannot_be_met),
+        "cohorts": [c.as_dict() for c in cohorts],
+        "calibration": {
+            named: {k: v for k, v in found.items() if k != "bins"}
+            for named, found in calibrations.items()
+        },
     }
     tracking.log_run_contents(
         params={"challenger_version": challenger.version, "champion_version": against},
         metrics={f"{role}_{k}": v for role, r in results.items() for k, v in r.items()},
         tags={"gate.decision": decision.verdict, "model": name},
-        figures={"gate/roc_overlay.png": roc_overlay(curves, "Same holdout, both models")},
-        documents={"gate/comparison.json": summary},
+        figures={
+            "gate/roc_overlay.png": roc_overlay(curves, "Same holdout, both models"),
+            "gate/calibration.png": calibration_figure(
+                calibrations, p.settings.label.positive_class, f"Calibration ({held})"
+            ),
+        },
+        documents={
+            "gate/comparison.json": summary,
+            "gate/calibration.json": calibrations,
+            **({"gate/cohorts.json": [c.as_dict() for c in cohorts]} if cohorts else {}),
+        },
     )
+    own = calibrations[f"challenger v{challenger.version}"]
     scores = {f"gate.{role}.{k}": f"{v:.6f}" for role, r in results.items() for k, v in r.items()}
     registry.tag_version(
         name,
@@ -255,6 +344,11 @@ def _record_decision(
             "gate.run_id": run_id,
             **scores,
             **_interval_tags(comparison),
+            "gate.calibration": (
+                f"mean score {own['mean_predicted']:.4f}, observed rate "
+                f"{own['observed_rate']:.4f}, ECE {own['expected_calibration_error']:.4f}, "
+                f"Brier {own['brier']:.4f} over {own['rows']} holdout rows"
+            ),
         },
     )
 
@@ -306,7 +400,10 @@ def validate(p: Platform) -> None:
             for role, s in scored.items()
         }
         comparison = _comparison(p, scored)
-        decision = decide(results["challenger"], results.get("champion"), _gate_rule(p), comparison)
+        cohorts = _cohorts(p, scored)
+        decision = decide(
+            results["challenger"], results.get("champion"), _gate_rule(p), comparison, cohorts
+        )
         if notes:
             reasons = [r for r in decision.reasons if not r.startswith("no champion")]
             note = f"champion version {against} cannot be scored on today's features"
@@ -315,7 +412,7 @@ def validate(p: Platform) -> None:
                 print(f"  warning: {line}")
         for line in decision.cannot_be_met:
             print(f"  warning: {p.settings.source_of('gate', 'min_delta')}: {line}")
-        _record_decision(p, run.info.run_id, models, scored, results, decision, comparison)
+        _record_decision(p, run.info.run_id, models, scored, results, decision, comparison, cohorts)
     p.spark.catalog.clearCache()
     challenger = models["challenger"].version
     print(f"  {decision.verdict}: {name} version {challenger} against champion {against or 'none'}")

@@ -119,6 +119,15 @@ def _finish_delivery(p: Platform) -> None:
         print(f"  removed {path}: the delivery that staged it stopped before its commit")
 
 
+def _calibration(p: Platform, version: str | None) -> str:
+    """How well the delivering version's scores matched the observed rates at validation."""
+    if version is None:
+        return "no rows delivered"
+    p.connect_tracking()
+    tags = registry.version_tags(p.settings.registry.model_name, version)
+    return tags.get("gate.calibration", "not measured when this version was validated")
+
+
 def deliver(p: Platform) -> None:
     """The score date's worklist: a table and a CSV, ranked, with extra columns for the people
     who act on it, and a report of counts and the score distribution. Both say what the score
@@ -155,15 +164,18 @@ def deliver(p: Platform) -> None:
     )
     rows = table.orderBy("rank").toPandas()
     csv = cut.csv_dir / f"{settings.project.name}_{day.isoformat()}.csv"
+    version = str(rows["model_version"].iloc[0]) if len(rows) else None
     summary = {
         "score_date": day.isoformat(),
         "entity": entity.plural,
         "score_is_probability_of": settings.label.positive_class,
+        "score_means": (
+            f"each score is the model's probability of {settings.label.positive_class!r} "
+            f"(label.positive_class) for the {entity.name}, as of the score date"
+        ),
+        "calibration_at_validation": _calibration(p, version),
         **report(predictions, len(rows)),
-        "model": {
-            "name": settings.registry.model_name,
-            "version": str(rows["model_version"].iloc[0]) if len(rows) else None,
-        },
+        "model": {"name": settings.registry.model_name, "version": version},
         "cut": {"top_n": cut.top_n, "threshold": cut.threshold},
         "csv": str(csv),
         "step_seconds": {k: round(v, 1) for k, v in p.timings.items()},
