@@ -234,6 +234,7 @@ class IntervalSettings(Strict):
 
     level: float = Field(0.90, ge=0.5, le=0.999)  # two-sided; 0.90: a one-sided 95 % lower bound
     resamples: int = Field(1000, ge=100, le=100_000)
+    cohort_resamples: int = Field(300, ge=100, le=100_000)  # each cohort's (informative) interval
     seed: int = 0
 
 

@@ -60,7 +60,7 @@ def _weights(label: np.ndarray, resamples: int, seed: int) -> Iterator[np.ndarra
     block = max(1, _CELLS // max(len(label), 1))
     for start in range(0, resamples, block):
         size = min(block, resamples - start)
-        weights = np.zeros((size, len(label)))
+        weights = np.zeros((size, len(label)), dtype=np.float32)  # counts: exact in float32
         for rows in classes:
             if len(rows):  # how often each row was drawn, in each resample of the block
                 drawn = rng.integers(0, len(rows), size=(size, len(rows)))
@@ -70,28 +70,28 @@ def _weights(label: np.ndarray, resamples: int, seed: int) -> Iterator[np.ndarra
         yield weights
 
 
-def _areas(label: np.ndarray, score: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
-    """ROC AUC and average precision of each weighted resample (ties counted as sklearn does)."""
+def _area(metric: str, label: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """ROC AUC or average precision of each weighted resample (ties counted as sklearn does)."""
     order = np.argsort(-score, kind="mergesort")
-    ranked, positive = score[order], label[order].astype(float)
+    ranked, positive = score[order], label[order].astype(bool)
     w = weights[:, order]
     ends = np.r_[np.flatnonzero(np.diff(ranked)), len(ranked) - 1]  # last row of each threshold
-    tp = np.cumsum(w * positive, axis=1)[:, ends]
-    fp = np.cumsum(w * (1 - positive), axis=1)[:, ends]
-    tpr, fpr = tp / tp[:, -1:], fp / fp[:, -1:]
-    zero = np.zeros((len(w), 1))
-    tpr, fpr = np.hstack([zero, tpr]), np.hstack([zero, fpr])
-    roc = np.sum(np.diff(fpr, axis=1) * (tpr[:, 1:] + tpr[:, :-1]) / 2, axis=1)
-    called = tp + fp
-    precision = np.divide(tp, called, out=np.ones_like(tp), where=called > 0)
-    average_precision = np.sum(np.diff(tpr, axis=1) * precision, axis=1)
-    return {"roc_auc": roc, "pr_auc": average_precision}
+    tp = np.cumsum(np.where(positive, w, 0), axis=1)[:, ends]
+    fp = np.cumsum(np.where(positive, 0, w), axis=1)[:, ends]
+    zero = np.zeros((len(w), 1), dtype=w.dtype)
+    tpr = np.hstack([zero, tp / tp[:, -1:]])
+    if metric == "pr_auc":
+        called = tp + fp
+        precision = np.divide(tp, called, out=np.ones_like(tp), where=called > 0)
+        return np.sum(np.diff(tpr, axis=1) * precision, axis=1)
+    fpr = np.hstack([zero, fp / fp[:, -1:]])
+    return np.sum(np.diff(fpr, axis=1) * (tpr[:, 1:] + tpr[:, :-1]), axis=1) / 2
 
 
 def weighted(metric: str, label: np.ndarray, score: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """``metric`` of each weighted resample (one row of ``weights`` each)."""
     if metric in ("roc_auc", "pr_auc"):
-        return _areas(label, score, weights)[metric]
+        return _area(metric, label, score, weights).astype(float)
     if metric == "brier":
         loss = (score - label) ** 2
     elif metric == "log_loss":

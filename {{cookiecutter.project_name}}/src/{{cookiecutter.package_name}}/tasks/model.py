@@ -260,7 +260,7 @@ def _cohorts(p: Platform, scored: dict[str, pd.DataFrame]) -> list[Cohort]:
         settings,
         gate.primary_metric,
         level=gate.interval.level,
-        resamples=gate.interval.resamples,
+        resamples=gate.interval.cohort_resamples,
         seed=gate.interval.seed,
     )
 
