@@ -46,6 +46,7 @@ src/{package}/errors.py
 src/{package}/estimators.py
 src/{package}/evaluation.py
 src/{package}/gate.py
+src/{package}/importance.py
 src/{package}/jobs.py
 src/{package}/ingest.py
 src/{package}/leakage.py
@@ -113,6 +114,7 @@ tests/unit/test_config_errors.py
 tests/unit/test_deploy.py
 tests/unit/test_feature_store.py
 tests/unit/test_gate.py
+tests/unit/test_importance.py
 tests/unit/test_git_state.py
 tests/unit/test_jobs.py
 tests/unit/test_recovery.py

@@ -193,6 +193,14 @@ class LeakGuardSettings(Strict):
     allow: list[str] = []
 
 
+class ImportanceSettings(Strict):
+    """Permutation importance of the trained model (see importance.py): each feature shuffled
+    ``repeats`` times on a random sample of at most ``rows`` holdout rows."""
+
+    repeats: int = Field(5, ge=2, le=100)  # at least 2: the spread needs two
+    rows: int = Field(5_000, ge=100)
+
+
 class TrainingSettings(Strict):
     estimator: str
     max_evals: PositiveInt
@@ -201,6 +209,7 @@ class TrainingSettings(Strict):
     search_spaces: dict[str, dict[str, Distribution]]
     leak_guard: LeakGuardSettings = LeakGuardSettings()
     max_categories: PositiveInt = 255  # distinct values a categorical feature may have in training
+    importance: ImportanceSettings = ImportanceSettings()
 
     @field_validator("estimator")
     @classmethod

@@ -1,11 +1,10 @@
-"""How good a model is on the holdout: metrics, curves and feature importance."""
+"""How good a model is on the holdout: metrics and curves (feature importance: importance.py)."""
 
 from __future__ import annotations
 
 import textwrap
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure  # drawn to files only: no pyplot, no window
 
 
@@ -53,48 +52,6 @@ def pr_figure(label: np.ndarray, score: np.ndarray, title: str) -> Figure:
     axes.set(xlabel="recall", ylabel="precision", title=title)
     axes.legend(loc="upper right")
     return figure
-
-
-def importance_figure(importance: dict[str, float], title: str) -> Figure:
-    ordered = sorted(importance.items(), key=lambda item: item[1])
-    figure = Figure(figsize=(6, max(3, 0.35 * len(ordered))))
-    axes = figure.subplots()
-    axes.barh([name for name, _ in ordered], [value for _, value in ordered])
-    axes.set(xlabel="importance", title=title)
-    figure.tight_layout()
-    return figure
-
-
-def sklearn_importance(
-    model, frame: pd.DataFrame, label: np.ndarray, seed: int, rows: int = 5_000
-) -> dict[str, float]:
-    """Permutation importance (drop in ROC AUC) of each input, on at most ``rows`` rows."""
-    from sklearn.inspection import permutation_importance
-
-    take = np.random.default_rng(seed).permutation(len(frame))[:rows]
-    result = permutation_importance(
-        model, frame.iloc[take], label[take], scoring="roc_auc", n_repeats=3, random_state=seed
-    )
-    return {c: float(v) for c, v in zip(frame.columns, result.importances_mean, strict=True)}
-
-
-def spark_importance(model, assembled_schema, features: list[str]) -> dict[str, float]:
-    """Importance per input feature of a fitted Spark ML pipeline: tree importances, or
-    absolute coefficients, summed over the slots (one-hot levels) each feature became."""
-    last = model.stages[-1]
-    values = (
-        last.featureImportances.toArray()
-        if hasattr(last, "featureImportances")
-        else np.abs(last.coefficients.toArray())
-    )
-    attributes = assembled_schema["features"].metadata["ml_attr"]["attrs"]
-    totals = dict.fromkeys(features, 0.0)
-    for group in attributes.values():
-        for slot in group:
-            source = slot["name"].split("__")[0]
-            if source in totals:
-                totals[source] += float(values[slot["idx"]])
-    return totals
 
 
 def roc_overlay(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> Figure:

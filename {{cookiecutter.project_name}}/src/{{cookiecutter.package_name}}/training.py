@@ -21,6 +21,13 @@ from pyspark.sql import functions as F
 from .config import Distribution, Settings, SplitSettings, TrainingSettings
 from .errors import ConfigError, DataError
 from .estimators import ESTIMATORS, build_sklearn, build_spark, typed
+from .importance import (
+    Importance,
+    Native,
+    permutation_importance,
+    sample,
+    standardised_coefficients,
+)
 from .selection import Cart
 
 NUMERIC_TYPES = ("integer", "long", "double", "boolean")
@@ -181,12 +188,85 @@ def sklearn_objective(
     return objective
 
 
-def spark_scores(model, df: DataFrame) -> pd.DataFrame:
-    """(label, score) of a fitted Spark ML pipeline on ``df``, collected."""
+def spark_scores(model, df: DataFrame, keep: str = "label") -> pd.DataFrame:
+    """(``keep``, score) of a fitted Spark ML pipeline on ``df``, collected."""
     from pyspark.ml.functions import vector_to_array
 
-    scored = model.transform(df).select("label", vector_to_array("probability")[1].alias("score"))
+    scored = model.transform(df).select(keep, vector_to_array("probability")[1].alias("score"))
     return scored.toPandas()
+
+
+ROW = "importance__row"  # the position of a row in a frame `spark_predict` scores
+
+
+def spark_predict(
+    model, spark: SparkSession, columns: Columns
+) -> Callable[[pd.DataFrame], np.ndarray]:
+    """The scores of a fitted Spark ML pipeline on a pandas frame of its inputs as `model_frame`
+    makes them, in its order: one Spark job per call. Numbers go in as doubles, which the
+    pipeline's own cast to double leaves as they are."""
+    from pyspark.sql.types import DoubleType, LongType, StringType, StructField, StructType
+
+    schema = StructType(
+        [
+            StructField(ROW, LongType()),
+            *(StructField(c, DoubleType()) for c in columns.numeric),
+            *(StructField(c, StringType()) for c in columns.categorical),
+        ]
+    )
+
+    def predict(frame: pd.DataFrame) -> np.ndarray:
+        rows = frame[columns.all].assign(**{ROW: np.arange(len(frame))})[schema.names]
+        # The shuffle keeps the pipeline in tasks: over the local relation a pandas frame
+        # becomes, the optimizer would run it in the driver, one row at a time.
+        df = spark.createDataFrame(rows, schema).repartition(ROW)
+        scored = spark_scores(model, df, keep=ROW)
+        return scored.sort_values(ROW)["score"].to_numpy()
+
+    return predict
+
+
+def spark_sample(df: DataFrame, columns: Columns, total: int, rows: int, seed: int) -> pd.DataFrame:
+    """At most ``rows`` of the ``total`` rows of ``df`` (their label and inputs), drawn at
+    random (seeded) and collected once."""
+    if total > rows:
+        df = df.sample(fraction=min(1.0, 1.1 * rows / total), seed=seed)
+    return sample(df.select("label", *columns.all).toPandas(), rows, seed)
+
+
+def _owner(name: str, features: list[str]) -> str | None:
+    """The feature an assembled input of `build_spark`'s pipeline came from."""
+    for feature in features:
+        if name == f"{feature}__imputed" or name.startswith(f"{feature}__onehot_"):
+            return feature
+    return None
+
+
+def spark_native(model, rows: DataFrame, features: list[str]) -> Native | None:
+    """Standardised coefficients of a fitted Spark ML pipeline that ends in a linear model,
+    over its assembled inputs on ``rows`` (the rows it was fitted on); None for other models
+    (trees: see importance.py)."""
+    from pyspark.ml import PipelineModel
+    from pyspark.ml.stat import Summarizer
+
+    last = model.stages[-1]
+    if not hasattr(last, "coefficients"):
+        return None
+    assembled = PipelineModel(model.stages[:-1]).transform(rows)
+    summary = Summarizer.metrics("mean", "variance", "count").summary(F.col("features"))
+    stats = assembled.select(summary.alias("s")).first()["s"]
+    attributes = assembled.schema["features"].metadata["ml_attr"]["attrs"]
+    names = dict(sorted((a["idx"], a["name"]) for group in attributes.values() for a in group))
+    inputs = [names.get(i, f"input_{i}") for i in range(last.numFeatures)]
+    n = int(stats["count"])
+    return standardised_coefficients(
+        last.coefficients.toArray(),
+        inputs,
+        [_owner(name, features) or name for name in inputs],
+        stats["mean"].toArray(),
+        stats["variance"].toArray() * (n - 1) / n,  # the population's
+        n,
+    )
 
 
 def spark_objective(
@@ -268,7 +348,7 @@ class Fitted:
     tuned: Tuned
     holdout_label: np.ndarray
     holdout_score: np.ndarray
-    importance: dict[str, float]
+    importance: Importance
     example: Any  # a few input rows, as the model takes them
     sizes: dict[str, int]
     single_feature_auc: dict[str, float]  # each feature's own holdout ROC AUC (the leak guard's)
@@ -347,11 +427,28 @@ def before_tuning(
     return aucs
 
 
-def _two_classes(label: np.ndarray) -> None:
+def _two_classes(
+    label: np.ndarray, rows: str = "the holdout", remedy: str = "more data needed"
+) -> None:
     if len(np.unique(label)) < 2:
-        raise DataError(
-            [f"labels: the holdout ({len(label)} rows) holds only one class; more data needed"]
-        )
+        raise DataError([f"labels: {rows} ({len(label)} rows) holds only one class; {remedy}"])
+
+
+def _importance(
+    predict: Callable[[pd.DataFrame], np.ndarray],
+    rows: pd.DataFrame,
+    columns: Columns,
+    settings: TrainingSettings,
+    native: Native | None = None,
+) -> Importance:
+    """Permutation importance of ``predict`` on ``rows`` (a holdout sample, with its labels)."""
+    label = rows["label"].to_numpy()
+    _two_classes(label, "the holdout sample for importance", "raise training.importance.rows")
+    repeats = settings.importance.repeats
+    permutation = permutation_importance(
+        predict, model_frame(rows, columns), label, repeats, settings.seed
+    )
+    return Importance(permutation, native)
 
 
 def train_model(
@@ -359,8 +456,6 @@ def train_model(
 ) -> Fitted:
     """Tune ``settings.estimator`` on the train part against the validation part, refit the
     best on both, and score the holdout. ``data`` holds the cart's features, label and part."""
-    from .evaluation import sklearn_importance, spark_importance
-
     estimator, seed = settings.estimator, settings.seed
     space = settings.search_spaces[estimator]
     columns = Columns.of(cart)
@@ -387,7 +482,12 @@ def train_model(
         label = parts["holdout"]["label"].to_numpy()
         score = model.predict_proba(holdout)[:, 1]
         _two_classes(label)
-        importance = sklearn_importance(model, holdout, label, seed)
+        importance = _importance(
+            lambda frame: model.predict_proba(frame)[:, 1],
+            sample(parts["holdout"], settings.importance.rows, seed),
+            columns,
+            settings,
+        )
         example = holdout.head(5)
         sizes = {p: len(f) for p, f in parts.items()}
     else:
@@ -405,12 +505,18 @@ def train_model(
         pipeline = build_spark(
             estimator, tuned.best_params, columns.numeric, columns.categorical, seed
         )
-        model = pipeline.fit(parts["train"].unionByName(parts["validation"]))
+        fit_on = parts["train"].unionByName(parts["validation"])
+        model = pipeline.fit(fit_on)
         scores = spark_scores(model, parts["holdout"])
         label, score = scores["label"].to_numpy(), scores["score"].to_numpy()
         _two_classes(label)
-        assembled = model.transform(parts["holdout"].limit(1)).schema
-        importance = spark_importance(model, assembled, columns.all)
+        importance = _importance(
+            spark_predict(model, spark, columns),
+            spark_sample(parts["holdout"], columns, len(label), settings.importance.rows, seed),
+            columns,
+            settings,
+            spark_native(model, fit_on, columns.all),
+        )
         example = parts["holdout"].select(*columns.all).limit(5)
         sizes = {p: f.count() for p, f in parts.items()}
     return Fitted(

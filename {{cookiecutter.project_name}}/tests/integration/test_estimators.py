@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -64,6 +65,16 @@ def test_estimator_trains_and_registers(prepared, estimator: str, trials: int) -
     assert len(children) == trials
     flavors = Path(client.download_artifacts(run.info.run_id, "model/MLmodel")).read_text()
     assert ("spark" if ESTIMATORS[estimator].kind == "spark" else "sklearn") in flavors
+    importance = json.loads(
+        Path(client.download_artifacts(run.info.run_id, "feature_importance.json")).read_text()
+    )
+    assert (importance["method"], importance["metric"], importance["repeats"]) == (
+        "permutation",
+        "roc_auc",
+        5,
+    )
+    assert any(not f["within_noise"] for f in importance["features"].values())
+    assert (importance["native"] is None) == (estimator != "spark_logistic_regression")
 
 
 def test_scoring_without_a_champion_is_refused(spark, prepared, capsys) -> None:

@@ -185,6 +185,11 @@ CASES = [
         [PROJECT, "training.max_evals: Input should be a valid integer", "'twenty'"],
     ),
     (
+        "importance-needs-two-repeats",
+        set_key(PROJECT, "training.importance.repeats", 1),
+        [PROJECT, "training.importance.repeats: Input should be greater than or equal to 2"],
+    ),
+    (
         "missing-file",
         set_key(PROJECT, "features.mappings", "conf/nope.yml"),  # a file elsewhere, named
         ["nope.yml: file not found"],

@@ -15,7 +15,6 @@ from ..errors import ConfigError, DataError, RegistryError, RejectedError
 from ..evaluation import (
     calibration,
     calibration_figure,
-    importance_figure,
     metrics,
     pr_figure,
     roc_figure,
@@ -24,6 +23,7 @@ from ..evaluation import (
 from ..features import entity_view
 from ..features.definitions import definitions, digest, model_definitions
 from ..gate import Decision, Rule, decide
+from ..importance import importance_figure
 from ..scoring import LoadedModel, definition_problems, feature_problems, score
 from ..spine import labelled
 from ..training import check_split, model_requirements, train_model, with_part
@@ -146,9 +146,7 @@ def train(p: Platform) -> None:
                 "plots/precision_recall.png": pr_figure(
                     fitted.holdout_label, fitted.holdout_score, "Holdout precision-recall"
                 ),
-                "plots/feature_importance.png": importance_figure(
-                    fitted.importance, "Feature importance"
-                ),
+                "plots/feature_importance.png": importance_figure(fitted.importance),
             },
             documents={
                 "feature_list.json": {
@@ -156,7 +154,7 @@ def train(p: Platform) -> None:
                     "definitions": {g: table_definitions.get(g) for g in cart.selected_groups},
                 },
                 "config.json": settings.model_dump(mode="json"),
-                "feature_importance.json": fitted.importance,
+                "feature_importance.json": fitted.importance.as_dict(),
                 "single_feature_auc.json": fitted.single_feature_auc,
                 **_conf_texts(p),
             },
