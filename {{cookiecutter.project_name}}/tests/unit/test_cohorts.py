@@ -107,3 +107,13 @@ def test_the_gate_rejects_a_challenger_that_fails_one_cohort() -> None:
         "cohort group=b" in r and "< floor 0.7000 (cohort floor)" in r for r in floor.reasons
     )
     assert decide(new, None, Rule(cohort_floors={"roc_auc": 0.3}), None, cohorts).promote
+
+
+def test_reasons_too_long_for_a_tag_are_cut_short_on_the_version() -> None:
+    from {{ cookiecutter.package_name }}.tasks.model import TAG_CHARACTERS, _tag_text
+
+    text = " | ".join(f"cohort plan=p{i} (12 rows, 1 positive)" for i in range(400))
+    cut = _tag_text(text)
+    assert len(cut) == TAG_CHARACTERS and cut.startswith(text[:100])
+    assert cut.endswith("(cut short: the rest is in gate/comparison.json)")
+    assert _tag_text("roc_auc 0.8 >= floor 0.7") == "roc_auc 0.8 >= floor 0.7"

@@ -337,7 +337,7 @@ def _record_decision(
         challenger.version,
         {
             "gate.decision": decision.verdict,
-            "gate.reasons": " | ".join(decision.reasons),
+            "gate.reasons": _tag_text(" | ".join(decision.reasons)),
             "gate.champion_version": against,
             "gate.run_id": run_id,
             **scores,
@@ -349,6 +349,18 @@ def _record_decision(
             ),
         },
     )
+
+
+TAG_CHARACTERS = 5_000  # hosted registries take shorter tag values than the local store
+
+
+def _tag_text(text: str) -> str:
+    """``text`` as a tag value: cut short (with many cohorts) where the registry might refuse it;
+    the whole of it is in gate/comparison.json."""
+    if len(text) <= TAG_CHARACTERS:
+        return text
+    more = " | ... (cut short: the rest is in gate/comparison.json)"
+    return text[: TAG_CHARACTERS - len(more)] + more
 
 
 def _interval_tags(comparison: Comparison | None) -> dict[str, str]:
