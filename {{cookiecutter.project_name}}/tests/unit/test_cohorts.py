@@ -7,7 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from {{ cookiecutter.package_name }}.cohorts import bin_names, evaluate, members, where_column
+from {{ cookiecutter.package_name }}.cohorts import (
+    bin_names,
+    evaluate,
+    members,
+    where_column,
+)
 from {{ cookiecutter.package_name }}.declarations import CohortSettings, CohortSlice
 from {{ cookiecutter.package_name }}.gate import Rule, decide
 from {{ cookiecutter.package_name }}.uncertainty import compare

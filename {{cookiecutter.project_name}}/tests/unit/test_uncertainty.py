@@ -11,7 +11,12 @@ from hypothesis.extra.numpy import arrays
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
 from {{ cookiecutter.package_name }}.gate import Rule, decide
-from {{ cookiecutter.package_name }}.uncertainty import _weights, compare, estimate, weighted
+from {{ cookiecutter.package_name }}.uncertainty import (
+    _weights,
+    compare,
+    estimate,
+    weighted,
+)
 
 SKLEARN = {
     "roc_auc": roc_auc_score,
