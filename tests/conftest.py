@@ -23,6 +23,10 @@ CHOICES: dict[str, list[str]] = {
 
 Bake = Callable[..., Path]
 
+# The generated projects' report test must run here, not be skipped: `make test` installs the
+# browser it needs (see the Makefile's `browser`).
+os.environ.setdefault("REPORT_BROWSER_REQUIRED", "1")
+
 
 def load_hook(name: str) -> ModuleType:
     """A hook script imported as a module, unrendered: its checks are plain functions."""

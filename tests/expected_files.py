@@ -55,11 +55,13 @@ src/{package}/names.py
 src/{package}/pipeline.py
 src/{package}/references.py
 src/{package}/remote_jobs.py
+src/{package}/report.py
 src/{package}/scoring.py
 src/{package}/selection.py
 src/{package}/spine.py
 src/{package}/synthetic.py
 src/{package}/training.py
+src/{package}/templates/report.html.j2
 src/{package}/uncertainty.py
 src/{package}/validation.py
 src/{package}/yamlfiles.py
@@ -119,6 +121,7 @@ tests/unit/test_git_state.py
 tests/unit/test_jobs.py
 tests/unit/test_recovery.py
 tests/unit/test_remote_jobs.py
+tests/unit/test_report.py
 tools/secret_patterns.py
 tests/unit/test_leakage.py
 tests/unit/test_lookup.py

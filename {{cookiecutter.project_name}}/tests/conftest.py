@@ -9,8 +9,12 @@ conf/, to say whether it is consistent.
 
 from __future__ import annotations
 
+import html as html_module
+import json
 import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -94,3 +98,58 @@ def spark(local_settings: Settings):
     session = get_spark(local_settings.spark, local_settings.storage, app_name="tests")
     yield session
     session.stop()
+
+
+# A headless browser, to see that a report renders: REPORT_BROWSER names one, else the first of
+# these on PATH. Without one the rendering test is skipped, unless REPORT_BROWSER_REQUIRED=1
+# (the template's own suite sets it, and installs Debian's chromium).
+BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+
+# Injected into a copy of the page: once it has loaded, what the browser laid out.
+_LAYOUT_PROBE = """<script>
+window.addEventListener("load", () => {
+  const sections = [...document.querySelectorAll("section")].map((s) => ({
+    id: s.id, heading: (s.querySelector("h2") || {}).textContent || "",
+    height: s.getBoundingClientRect().height}));
+  const images = [...document.images].map((i) => ({
+    alt: i.alt, complete: i.complete, width: i.naturalWidth, height: i.naturalHeight}));
+  const out = document.createElement("pre");
+  out.id = "layout-probe";
+  out.textContent = JSON.stringify({sections, images});
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+@pytest.fixture(scope="session")
+def browser() -> str:
+    """The path of a headless-capable Chromium."""
+    found = os.environ.get("REPORT_BROWSER") or next(
+        (shutil.which(b) for b in BROWSERS if shutil.which(b)), None
+    )
+    if not found:
+        message = f"no headless browser: none of {', '.join(BROWSERS)} is on PATH (REPORT_BROWSER)"
+        if os.environ.get("REPORT_BROWSER_REQUIRED") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
+
+
+def _chromium(browser: str, *args: str) -> subprocess.CompletedProcess:
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run"]
+    return subprocess.run(
+        [browser, *flags, *args], capture_output=True, text=True, timeout=120, check=True
+    )
+
+
+def rendered(browser: str, html: str, folder: Path) -> tuple[dict, Path]:
+    """What the browser laid out for the page ``html`` (its sections and images, measured after
+    load), and a screenshot of it."""
+    page = folder / "page.html"
+    page.write_text(html.replace("</body>", _LAYOUT_PROBE + "</body>"), encoding="utf-8")
+    dom = _chromium(browser, "--virtual-time-budget=10000", "--dump-dom", page.as_uri()).stdout
+    probe = re.search(r'<pre id="layout-probe">(.*?)</pre>', dom, re.S)
+    assert probe, f"the page did not finish loading in the browser:\n{dom[:2000]}"
+    shot = folder / "page.png"
+    _chromium(browser, "--window-size=1200,3000", f"--screenshot={shot}", page.as_uri())
+    return json.loads(html_module.unescape(probe.group(1))), shot

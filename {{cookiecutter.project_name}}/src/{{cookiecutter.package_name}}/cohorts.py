@@ -41,6 +41,79 @@ def bin_names(bins: list[float]) -> list[str]:
     return [*names, f">={_edge(bins[-1])}"]
 
 
+@dataclass(frozen=True)
+class Population:
+    """The cohort one model is for (feature_selection_config.yml `cohort:`): the rows it
+    learns from, is judged on and scores are those whose features, as of each row's date,
+    meet ``where`` (a row for which ``where`` is null is out)."""
+
+    name: str  # as written: a where slice's name, or <slice>=<value>
+    where: str  # a Spark SQL boolean expression over feature-table columns
+    columns: tuple[str, ...]  # the feature-table columns it reads
+
+    @property
+    def tag(self) -> str:
+        """What the model version records (features.cohort), and inference compares."""
+        return f"{self.name}: {self.where}"
+
+
+def _quoted(column: str) -> str:
+    return "`" + column.replace("`", "``") + "`"
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def columns_read(where: str, available: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The columns of ``available`` whose name appears in ``where`` as a word: at least every
+    column the expression reads (one named inside a string literal is looked up needlessly)."""
+    import re
+
+    return tuple(c for c in available if re.search(rf"(?<!\w){re.escape(c)}(?!\w)", where))
+
+
+def population(
+    settings: CohortSettings, name: str, types: dict[str, str]
+) -> Population:
+    """The cohort ``name`` of ``settings`` as a filter, or a ValueError saying which names are
+    possible. ``types``: every feature-table column's declared type."""
+    if name in settings.slices and settings.slices[name].where is not None:
+        where = settings.slices[name].where
+        return Population(name, where, columns_read(where, list(types)))
+    column_slices = [n for n, s in settings.slices.items() if s.column]
+    where_slices = [n for n, s in settings.slices.items() if s.where is not None]
+    known = (
+        f"a where slice ({', '.join(where_slices) or 'none declared'}) or <slice>=<value> of a "
+        f"column slice ({', '.join(column_slices) or 'none declared'}) of cohorts.slices"
+    )
+    slice_name, equals, value = name.partition("=")
+    spec = settings.slices.get(slice_name)
+    if not equals or spec is None or spec.column is None or not value:
+        raise ValueError(f"{name!r} is not a cohort: name {known}")
+    column = _quoted(spec.column)
+    if value == MISSING:
+        return Population(name, f"{column} IS NULL", (spec.column,))
+    if spec.bins is not None:
+        names = bin_names(spec.bins)
+        if value not in names:
+            raise ValueError(
+                f"{name!r}: slice {slice_name!r} cuts {spec.column!r} into "
+                f"{', '.join(names)} (or {MISSING}); name one of those"
+            )
+        i, edges = names.index(value), [_edge(b) for b in spec.bins]
+        if i == 0:
+            where = f"{column} < {edges[0]}"
+        elif i == len(edges):
+            where = f"{column} >= {edges[-1]}"
+        else:
+            where = f"{column} >= {edges[i - 1]} AND {column} < {edges[i]}"
+        return Population(name, where, (spec.column,))
+    if types.get(spec.column) == "boolean" and value.lower() in ("true", "false"):
+        return Population(name, f"{column} = {value.lower()}", (spec.column,))
+    return Population(name, f"CAST({column} AS STRING) = {_literal(value)}", (spec.column,))
+
+
 def members(frame: pd.DataFrame, name: str, spec: CohortSlice) -> dict[str, np.ndarray]:
     """Each cohort of the slice: {cohort value: which rows of ``frame`` are in it}."""
     if spec.where is not None:

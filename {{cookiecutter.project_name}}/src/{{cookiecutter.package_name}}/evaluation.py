@@ -69,6 +69,25 @@ def roc_overlay(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) ->
     return figure
 
 
+def pr_overlay(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> Figure:
+    """Precision-recall curves of several models on the same rows: {label: (label, score)}."""
+    from sklearn.metrics import average_precision_score, precision_recall_curve
+
+    figure = Figure(figsize=(5, 5))
+    axes = figure.subplots()
+    base = None
+    for name, (label, score) in curves.items():
+        precision, recall, _ = precision_recall_curve(label, score)
+        area = average_precision_score(label, score)
+        axes.plot(recall, precision, label=f"{name} (AP {area:.3f})")
+        base = float(np.mean(label))
+    if base is not None:
+        axes.axhline(base, linestyle="--", color="grey", label="base rate")
+    axes.set(xlabel="recall", ylabel="precision", title=title)
+    axes.legend(loc="upper right")
+    return figure
+
+
 def calibration(label: np.ndarray, score: np.ndarray, bins: int = 10) -> dict:
     """How far the scores are from the observed rates, on ``bins`` bins of equal row counts (a
     rare outcome's scores crowd the lowest tenth of [0, 1]: equal-width bins would leave most

@@ -39,6 +39,7 @@ class LoadedModel:
     uri: str
     definitions: str | None = None  # fingerprint of its feature groups' definitions
     groups: list[str] = field(default_factory=list)  # the feature groups it was trained on
+    cohort: str = ""  # the cohort it was trained for (Population.tag); "": every row
 
     @property
     def label(self) -> str:
@@ -84,6 +85,21 @@ def definition_problems(model: LoadedModel, table_definitions: dict[str, str]) -
     return [
         f"{model.label} was trained on other definitions of its feature groups "
         f"({', '.join(model.groups)}) than the feature table holds"
+    ]
+
+
+def _population(tag: str) -> str:
+    return f"cohort {tag!r}" if tag else "every row (no cohort)"
+
+
+def cohort_problems(model: LoadedModel, wanted: str, selection_file: str) -> list[str]:
+    """What stops ``model`` from serving the cart's population: it was trained for another
+    cohort than ``wanted`` (Population.tag; "": every row) that ``selection_file`` asks for."""
+    if model.cohort == wanted:
+        return []
+    return [
+        f"{model.label} was trained for {_population(model.cohort)}, and {selection_file} "
+        f"(cohort:) now asks for {_population(wanted)}"
     ]
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from pydantic import field_validator
 
+from .cohorts import Population, population
 from .config import Settings
 from .mappings import FeatureMappings
 from .yamlfiles import ConfigError, Strict, load_model, load_yaml, show, suggest, validate
@@ -17,6 +18,9 @@ class FeatureSelection(Strict):
     exclude_groups: list[str] = []
     include_features: list[str] = []
     exclude_features: list[str] = []
+    # The population the model is for: a cohort of data.yml's cohorts.slices (a where slice's
+    # name, or <slice>=<value>). None: every labelled row, every entity of the population.
+    cohort: str | None = None
 
     @field_validator("include_groups", mode="before")
     @classmethod
@@ -39,6 +43,7 @@ class Cart:
     groups: dict[str, str]  # feature -> its group
     mappings: FeatureMappings
     mappings_file: str = "feature_mappings.yml"
+    population: Population | None = None  # the cohort the model is for; None: everyone
 
     @property
     def available(self) -> tuple[str, ...]:
@@ -58,6 +63,9 @@ class Cart:
             "features": [
                 {"name": f, "type": self.types[f], "group": self.groups[f]} for f in self.features
             ],
+            "cohort": None
+            if self.population is None
+            else {"name": self.population.name, "where": self.population.where},
         }
 
 
@@ -199,10 +207,21 @@ def load_cart(settings: Settings) -> Cart:
     selection_path: Path = settings.features.selection
     where = show(mappings_path)
     raw = _listed_features(load_yaml(mappings_path), settings, where)
-    return resolve(
+    selection = load_model(FeatureSelection, selection_path)
+    cart = resolve(
         validate(FeatureMappings, raw, {(): where}),
-        load_model(FeatureSelection, selection_path),
+        selection,
         tuple(settings.entity.keys),
         mappings_file=show(mappings_path),
         selection_file=show(selection_path),
     )
+    if selection.cohort is None:
+        return cart
+    types = {f: cart.mappings.feature(f).type for f in cart.available}
+    try:
+        found = population(settings.cohorts, selection.cohort, types)
+    except ValueError as error:
+        raise ConfigError(
+            [f"{show(selection_path)}: cohort: {error} ({settings.source_of('cohorts')})"]
+        ) from None
+    return replace(cart, population=found)

@@ -71,12 +71,15 @@ def with_part(df: DataFrame, split: SplitSettings, key: list[str]) -> DataFrame:
 PARTS = ("train", "validation", "holdout")
 
 
-def check_split(data: DataFrame, settings: Settings) -> dict[str, int]:
+def check_split(data: DataFrame, settings: Settings, cohort: str | None = None) -> dict[str, int]:
     """The labelled rows of each part of ``data`` (a ``part`` and a ``label`` column), before
     any trial: refused when the train part holds fewer than ``split.min_train_rows`` (a
     ConfigError naming the split's keys; a DataError when there are not that many labelled
-    rows in all), or a part lacks one of the two classes (a DataError)."""
+    rows in all), or a part lacks one of the two classes (a DataError). ``cohort``: the cohort
+    the rows were kept for (feature_selection_config.yml), named in the messages."""
     split, source = settings.split, settings.label.source
+    if cohort:
+        source = f"{source}, cohort {cohort!r}"
     found = data.groupBy("part", "label").count().collect()
     counts = {
         (r["part"], int(r["label"])): int(r["count"]) for r in found if r["label"] is not None

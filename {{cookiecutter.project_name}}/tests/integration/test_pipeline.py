@@ -24,7 +24,7 @@ from {{ cookiecutter.package_name }}.config import load_settings
 from {{ cookiecutter.package_name }}.selection import load_cart
 from {{ cookiecutter.package_name }}.validation import fingerprint
 
-from conftest import EXAMPLE_CONF, TINY, add_env
+from conftest import EXAMPLE_CONF, TINY, add_env, rendered
 
 FLOOR = 0.75  # the synthetic signal reaches about 0.8; chance is 0.5
 SCORE_DATE = date(2025, 12, 1)  # the latest feature snapshot of the synthetic plan
@@ -106,7 +106,11 @@ def test_mlflow_holds_trials_plots_features_config_and_lineage(project, first_ru
         "plots/precision_recall.png",
         "plots/feature_importance.png",
     } <= artifacts
-    assert {"feature_list.json", "config.json", "feature_importance.json"} <= artifacts
+    assert {"feature_list.json", "config.json", "feature_importance.json", "tuning.json"} <= artifacts
+    tuning = json.loads(Path(client.download_artifacts(run_id, "tuning.json")).read_text())
+    assert sorted(t["number"] for t in tuning) == list(range(settings.training.max_evals))
+    best = max(t["val_roc_auc"] for t in tuning if t["status"] == "ok")
+    assert best == pytest.approx(parent.data.metrics["best_val_roc_auc"])
     features = json.loads(Path(client.download_artifacts(run_id, "feature_list.json")).read_text())
     cart = load_cart(settings)
     assert features.pop("definitions").keys() == set(cart.selected_groups)
@@ -137,7 +141,13 @@ def test_the_first_model_is_promoted_on_its_floors_with_a_record(project, first_
     )
     assert comparison["decision"] == "PROMOTE"
     assert "no champion: floors only" in comparison["reasons"]
-    assert {"gate/roc_overlay.png", "gate/calibration.png", "gate/calibration.json"} <= {
+    assert {
+        "gate/roc_overlay.png",
+        "gate/pr_overlay.png",
+        "gate/calibration.png",
+        "gate/calibration.json",
+        "gate/report.html",
+    } <= {
         a.path for a in client.list_artifacts(gate.info.run_id, "gate")
     }
     [(named, found)] = comparison["calibration"].items()
@@ -331,6 +341,26 @@ def test_a_second_run_faces_the_first_champion(project, first_run) -> None:
     # verify names the champion it checked, not the newest version
     code, out = quietly("verify", "--env", "tiny", "--conf-dir", str(conf))
     assert code == 0 and "version 2: gate REJECT; @champion 1;" in out, out
+
+
+def test_the_challenger_links_its_validation_report(project, first_run, browser, tmp_path) -> None:
+    settings, _ = project
+    client, _ = first_run
+    second = client.get_model_version_by_alias(settings.registry.model_name, "challenger")
+    [gate, *_] = runs(project, client, "validate")
+    path = f"reports/validate-{gate.info.run_id}.html"
+    assert second.tags["gate.report"] == f"runs:/{second.run_id}/{path}"
+    html = Path(client.download_artifacts(second.run_id, path)).read_text(encoding="utf-8")
+    on_gate = Path(client.download_artifacts(gate.info.run_id, "gate/report.html"))
+    assert on_gate.read_text(encoding="utf-8") == html
+    for shown in ("REJECT", "champion v1", "challenger v2", second.tags["data_snapshot"]):
+        assert shown in html
+    for cohort in settings.cohorts.slices:
+        assert cohort in html
+    layout, _ = rendered(browser, html, tmp_path)
+    assert all(s["height"] > 40 for s in layout["sections"]), layout["sections"]
+    # ROC, precision-recall, calibration and the training run's importance plot
+    assert len(layout["images"]) == 4 and all(i["width"] > 100 for i in layout["images"])
 
 
 def test_both_models_are_judged_in_every_declared_cohort(project, first_run, capsys) -> None:

@@ -63,6 +63,7 @@ def load(name: str, alias: str, spark: SparkSession) -> LoadedModel:
         uri,
         definitions=tags.get("features.definitions"),
         groups=groups,
+        cohort=tags.get("features.cohort", ""),
     )
 
 

@@ -123,6 +123,40 @@ def log_run_contents(
             mlflow.log_dict(document, path)
 
 
+def run_record(run_id: str, documents: dict[str, str], images: dict[str, str]) -> dict[str, Any]:
+    """What a finished run recorded: its params and metrics, and the artifacts asked for
+    ({name: artifact path}; JSON documents parsed, images as bytes). An artifact the run does
+    not hold (a version trained before it was recorded) is None."""
+    import json
+    import tempfile
+
+    from mlflow.artifacts import download_artifacts
+    from mlflow.exceptions import MlflowException
+
+    run = mlflow.MlflowClient().get_run(run_id)
+    found: dict[str, Any] = {"params": dict(run.data.params), "metrics": dict(run.data.metrics)}
+    with tempfile.TemporaryDirectory() as folder:
+        for kind, wanted in (("json", documents), ("image", images)):
+            for name, path in wanted.items():
+                try:
+                    local = Path(
+                        download_artifacts(run_id=run_id, artifact_path=path, dst_path=folder)
+                    )
+                except (MlflowException, OSError):
+                    found[name] = None
+                    continue
+                found[name] = (
+                    json.loads(local.read_text()) if kind == "json" else local.read_bytes()
+                )
+    return found
+
+
+def attach_text(run_id: str, text: str, path: str) -> str:
+    """``text`` as the artifact ``path`` of the run ``run_id`` (finished or not); its URI."""
+    mlflow.MlflowClient().log_text(run_id, text, path)
+    return f"runs:/{run_id}/{path}"
+
+
 def _process_tags() -> dict[str, str]:
     return {HOST_TAG: files.this_host(), PID_TAG: str(os.getpid())}
 

@@ -9,7 +9,7 @@ from ..adapters import tracking
 from ..adapters.tables import read_source
 from ..config import Settings
 from ..context import Platform
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from ..features import build, entity_view
 from ..features.definitions import definitions, source_declaration
 from ..features.snapshots import plan, population, snapshot_dates
@@ -152,3 +152,29 @@ def features(p: Platform) -> None:
             f"  {len(todo.compute)} of {len(dates)} snapshots computed "
             f"({todo.compute[0]} to {todo.compute[-1]})"
         )
+
+
+def in_population(p: Platform, spine):
+    """``spine`` (key columns, as-of date, ...) less its rows outside the cohort the cart is
+    for (feature_selection_config.yml `cohort:`), judged on the features as of each row's date;
+    ``spine`` itself when the cart is for everyone. An expression Spark cannot read is a
+    configuration error naming the key."""
+    from pyspark.errors import AnalysisException, ParseException
+    from pyspark.sql import functions as F
+
+    found = p.cart.population
+    if found is None:
+        return spine
+    looked = p.store.lookup(spine, list(found.columns))
+    try:
+        kept = looked.where(F.expr(found.where).cast("boolean"))  # null: out of the cohort
+    except (AnalysisException, ParseException) as error:
+        first = str(error).strip().splitlines()[0]
+        raise ConfigError(
+            [
+                f"{show(p.settings.features.selection)}: cohort: {found.name!r} keeps the rows "
+                f"where {found.where!r}, which is not a boolean expression over the feature "
+                f"table's columns ({p.settings.source_of('cohorts')}): {first}"
+            ]
+        ) from None
+    return kept.select(*spine.columns)

@@ -17,6 +17,7 @@ from ..evaluation import (
     calibration_figure,
     metrics,
     pr_figure,
+    pr_overlay,
     roc_figure,
     roc_overlay,
 )
@@ -24,10 +25,19 @@ from ..features import entity_view
 from ..features.definitions import definitions, digest, model_definitions
 from ..gate import Decision, Rule, decide
 from ..importance import importance_figure
-from ..scoring import LoadedModel, definition_problems, feature_problems, score
+from ..report import Evidence, png, render
+from ..scoring import (
+    LoadedModel,
+    cohort_problems,
+    definition_problems,
+    feature_problems,
+    score,
+)
 from ..spine import labelled
 from ..training import check_split, model_requirements, train_model, with_part
-from ..uncertainty import Comparison, compare
+from ..uncertainty import Comparison, compare, estimate
+from ..yamlfiles import show
+from .data import in_population
 
 
 def _data_snapshot(p: Platform) -> dict[str, str]:
@@ -49,7 +59,8 @@ def training_rows(p: Platform) -> DataFrame:
     source = settings.label.source
     watermark = p.store.state().get("watermark")
     latest = date.fromisoformat(watermark) if watermark else None
-    return labelled(entity_view(settings, source, p.tables.read(source)), settings, latest)
+    rows = labelled(entity_view(settings, source, p.tables.read(source)), settings, latest)
+    return in_population(p, rows)
 
 
 def current_features(p: Platform) -> DataFrame:
@@ -113,13 +124,14 @@ def train(p: Platform) -> None:
         settings.split,
         list(settings.entity.key),
     ).cache()
-    check_split(data, settings)  # enough rows of both classes in each part, before any trial
+    check_split(data, settings, cart.population.name if cart.population else None)  # enough rows of both classes in each part, before any trial
     table_definitions = p.store.state()["definitions"]
     lineage = {
         **_lineage(p),
         **_data_snapshot(p),
         "features.groups": ",".join(cart.selected_groups),
         "features.definitions": model_definitions(table_definitions, cart.selected_groups),
+        **({"features.cohort": cart.population.tag} if cart.population else {}),
     }
     name, estimator = settings.registry.model_name, settings.training.estimator
     with p.start_run(f"train-{estimator}", {"step": "train", **lineage}) as run:
@@ -156,6 +168,16 @@ def train(p: Platform) -> None:
                 "config.json": settings.model_dump(mode="json"),
                 "feature_importance.json": fitted.importance.as_dict(),
                 "single_feature_auc.json": fitted.single_feature_auc,
+                "tuning.json": [
+                    {
+                        "number": t.number,
+                        "status": t.status,
+                        "params": t.params,
+                        "seconds": t.seconds,
+                        **t.metrics,
+                    }
+                    for t in fitted.tuned.trials
+                ],
                 **_conf_texts(p),
             },
         )
@@ -314,15 +336,21 @@ def _record_decision(
             for named, found in calibrations.items()
         },
     }
+    figures = {
+        "roc": roc_overlay(curves, "Same holdout, both models"),
+        "precision_recall": pr_overlay(curves, "Same holdout, both models"),
+        "calibration": calibration_figure(
+            calibrations, p.settings.label.positive_class, f"Calibration ({held})"
+        ),
+    }
     tracking.log_run_contents(
         params={"challenger_version": challenger.version, "champion_version": against},
         metrics={f"{role}_{k}": v for role, r in results.items() for k, v in r.items()},
         tags={"gate.decision": decision.verdict, "model": name},
         figures={
-            "gate/roc_overlay.png": roc_overlay(curves, "Same holdout, both models"),
-            "gate/calibration.png": calibration_figure(
-                calibrations, p.settings.label.positive_class, f"Calibration ({held})"
-            ),
+            "gate/roc_overlay.png": figures["roc"],
+            "gate/pr_overlay.png": figures["precision_recall"],
+            "gate/calibration.png": figures["calibration"],
         },
         documents={
             "gate/comparison.json": summary,
@@ -330,6 +358,29 @@ def _record_decision(
             **({"gate/cohorts.json": [c.as_dict() for c in cohorts]} if cohorts else {}),
         },
     )
+    training = tracking.run_record(challenger.run_id, REPORT_DOCUMENTS, REPORT_IMAGES)
+    images = {key: training.pop(key) for key in REPORT_IMAGES if training.get(key)}
+    evidence = Evidence(
+        model=name,
+        version=challenger.version,
+        champion=against,
+        validate_run=run_id,
+        decision=decision,
+        rule=summary["rule"],
+        results=results,
+        primary=_primary(p, scored, comparison),
+        comparison=comparison,
+        cohorts=cohorts,
+        calibrations=calibrations,
+        positive_class=p.settings.label.positive_class,
+        lineage=_report_lineage(challenger, models.get("champion")),
+        training=training,
+        figures={**{key: png(figure) for key, figure in figures.items()}, **images},
+        created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    )
+    html = render(evidence)  # on the validate run, and on the run the version came from
+    tracking.attach_text(run_id, html, "gate/report.html")
+    report = tracking.attach_text(challenger.run_id, html, f"reports/validate-{run_id}.html")
     own = calibrations[f"challenger v{challenger.version}"]
     scores = {f"gate.{role}.{k}": f"{v:.6f}" for role, r in results.items() for k, v in r.items()}
     registry.tag_version(
@@ -340,6 +391,7 @@ def _record_decision(
             "gate.reasons": _tag_text(" | ".join(decision.reasons)),
             "gate.champion_version": against,
             "gate.run_id": run_id,
+            "gate.report": report,
             **scores,
             **_interval_tags(comparison),
             "gate.calibration": (
@@ -349,6 +401,58 @@ def _record_decision(
             ),
         },
     )
+
+
+# What the report reads from the challenger's training run: {name: artifact path}.
+REPORT_DOCUMENTS = {
+    "feature_list": "feature_list.json",
+    "feature_importance": "feature_importance.json",
+    "tuning": "tuning.json",
+}
+REPORT_IMAGES = {"importance": "plots/feature_importance.png"}
+
+
+def _primary(p: Platform, scored: dict[str, pd.DataFrame], comparison: Comparison | None) -> dict:
+    """The primary metric's interval for each model: the comparison's, or, with no champion,
+    the challenger's own over the same resamples settings."""
+    if comparison is not None:
+        return {"challenger": comparison.challenger, "champion": comparison.champion}
+    gate, own = p.settings.gate, scored["challenger"]
+    return {
+        "challenger": estimate(
+            gate.primary_metric,
+            own["label"].to_numpy(),
+            own["score"].to_numpy(),
+            level=gate.interval.level,
+            resamples=gate.interval.resamples,
+            seed=gate.interval.seed,
+        )
+    }
+
+
+LINEAGE_TAGS = (
+    "run_id",
+    "git_commit",
+    "git_dirty",
+    "data_snapshot",
+    "data.features",
+    "data.labels",
+    "features.groups",
+    "features.definitions",
+    "features.cohort",
+)
+
+
+def _report_lineage(challenger: LoadedModel, champion: LoadedModel | None) -> dict[str, str]:
+    """Where the challenger came from (its version's lineage tags) and what it was judged
+    against."""
+    tags = registry.version_tags(challenger.name, challenger.version)
+    found = {f"challenger {key}": tags[key] for key in LINEAGE_TAGS if key in tags}
+    found["challenger model URI"] = challenger.uri
+    if champion is not None:
+        found["champion version"] = champion.version
+        found["champion run_id"] = champion.run_id
+    return found
 
 
 TAG_CHARACTERS = 5_000  # hosted registries take shorter tag values than the local store
@@ -378,6 +482,10 @@ def _interval_tags(comparison: Comparison | None) -> dict[str, str]:
     }
 
 
+def _cohort_tag(p: Platform) -> str:
+    return p.cart.population.tag if p.cart.population else ""
+
+
 def _comparable_champion(p: Platform, champion: LoadedModel) -> list[str]:
     """Why the champion cannot be scored on today's feature table (other definitions)."""
     return definition_problems(champion, p.store.state().get("definitions", {}))
@@ -395,6 +503,7 @@ def validate(p: Platform) -> None:
     with p.start_run("validate", {"step": "validate"}) as run:
         models = {"challenger": registry.load(name, "challenger", p.spark)}
         stale = definition_problems(models["challenger"], p.store.state().get("definitions", {}))
+        stale += cohort_problems(models["challenger"], _cohort_tag(p), show(p.settings.features.selection))
         if stale:
             raise DataError([f"{line}: run train again" for line in stale])
         against = registry.alias_version(name, "champion")
@@ -404,6 +513,12 @@ def validate(p: Platform) -> None:
             notes = _comparable_champion(p, champion)
             if not notes:
                 models["champion"] = champion
+            if champion.cohort != _cohort_tag(p):
+                other = f"cohort {champion.cohort!r}" if champion.cohort else "every row"
+                print(
+                    f"  note: champion version {against} was trained for {other}; both models "
+                    "are judged on the challenger's holdout"
+                )
         scored = _holdout_scores(p, models)
         results = {
             role: metrics(s["label"].to_numpy(), s["score"].to_numpy())

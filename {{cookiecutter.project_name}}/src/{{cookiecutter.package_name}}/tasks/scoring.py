@@ -14,8 +14,9 @@ from ..context import Platform
 from ..delivery import report, worklist
 from ..errors import DataError, StorageError
 from ..features.snapshots import population
-from ..scoring import definition_problems, feature_problems
-from .data import clean_tables
+from ..scoring import cohort_problems, definition_problems, feature_problems
+from ..yamlfiles import show
+from .data import clean_tables, in_population
 
 
 def score_date(p: Platform) -> date:
@@ -35,12 +36,14 @@ def feature_snapshot(p: Platform) -> str:
 
 
 def to_score(p: Platform, day: date):
-    """The key columns and the as-of date of every entity in the population on ``day``."""
+    """The key columns and the as-of date of every entity in the population on ``day`` (of
+    the cart's cohort, when it is for one)."""
     settings = p.settings
     pop, entity = settings.population, settings.entity
     table = clean_tables(p, [pop.source])[pop.source]
     time = settings.sources[pop.source].time
-    return population(p.spark, table, list(entity.key), entity.as_of, pop, time, [day])
+    spine = population(p.spark, table, list(entity.key), entity.as_of, pop, time, [day])
+    return in_population(p, spine)
 
 
 def infer(p: Platform) -> None:
@@ -57,14 +60,20 @@ def infer(p: Platform) -> None:
             f"{line}: train, validate and deploy a model on today's definitions"
             for line in definition_problems(champion, p.store.state().get("definitions", {}))
         ]
+        wanted = p.cart.population.tag if p.cart.population else ""
+        problems += [
+            f"{line}: train, validate and deploy a model for it, or set cohort: back"
+            for line in cohort_problems(champion, wanted, show(p.settings.features.selection))
+        ]
         first = table.agg(F.min(entity.as_of)).collect()[0][0]
         if first is None or first > day:
             problems.append(
                 f"the feature table starts at {first}: there are no features as of {day}"
             )
-        spine = to_score(p, day)
+        spine = to_score(p, day) if not problems else None
         if not problems and spine.isEmpty():
-            problems.append(f"no {entity.name} is in the population on {day}: nothing to score")
+            of = f" of cohort {p.cart.population.name!r}" if p.cart.population else ""
+            problems.append(f"no {entity.name}{of} is in the population on {day}: nothing to score")
         if problems:
             raise DataError(problems)
         commit, dirty = tracking.git_state(settings.root)
