@@ -73,9 +73,7 @@ def columns_read(where: str, available: tuple[str, ...] | list[str]) -> tuple[st
     return tuple(c for c in available if re.search(rf"(?<!\w){re.escape(c)}(?!\w)", where))
 
 
-def population(
-    settings: CohortSettings, name: str, types: dict[str, str]
-) -> Population:
+def population(settings: CohortSettings, name: str, types: dict[str, str]) -> Population:
     """The cohort ``name`` of ``settings`` as a filter, or a ValueError saying which names are
     possible. ``types``: every feature-table column's declared type."""
     if name in settings.slices and settings.slices[name].where is not None:

@@ -124,7 +124,9 @@ def train(p: Platform) -> None:
         settings.split,
         list(settings.entity.key),
     ).cache()
-    check_split(data, settings, cart.population.name if cart.population else None)  # enough rows of both classes in each part, before any trial
+    check_split(
+        data, settings, cart.population.name if cart.population else None
+    )  # enough rows of both classes in each part, before any trial
     table_definitions = p.store.state()["definitions"]
     lineage = {
         **_lineage(p),
@@ -503,7 +505,9 @@ def validate(p: Platform) -> None:
     with p.start_run("validate", {"step": "validate"}) as run:
         models = {"challenger": registry.load(name, "challenger", p.spark)}
         stale = definition_problems(models["challenger"], p.store.state().get("definitions", {}))
-        stale += cohort_problems(models["challenger"], _cohort_tag(p), show(p.settings.features.selection))
+        stale += cohort_problems(
+            models["challenger"], _cohort_tag(p), show(p.settings.features.selection)
+        )
         if stale:
             raise DataError([f"{line}: run train again" for line in stale])
         against = registry.alias_version(name, "champion")
