@@ -89,7 +89,7 @@ def definition_problems(model: LoadedModel, table_definitions: dict[str, str]) -
 
 
 def _population(tag: str) -> str:
-    return f"cohort {tag!r}" if tag else "every row (no cohort)"
+    return f"cohort {tag}" if tag else "every row (no cohort)"
 
 
 def cohort_problems(model: LoadedModel, wanted: str, selection_file: str) -> list[str]:

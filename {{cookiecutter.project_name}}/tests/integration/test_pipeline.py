@@ -15,6 +15,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 from pyspark.sql import functions as F
 
 from {{ cookiecutter.package_name }}.adapters.feature_store import LocalFeatureStore
@@ -106,7 +107,12 @@ def test_mlflow_holds_trials_plots_features_config_and_lineage(project, first_ru
         "plots/precision_recall.png",
         "plots/feature_importance.png",
     } <= artifacts
-    assert {"feature_list.json", "config.json", "feature_importance.json", "tuning.json"} <= artifacts
+    assert {
+        "feature_list.json",
+        "config.json",
+        "feature_importance.json",
+        "tuning.json",
+    } <= artifacts
     tuning = json.loads(Path(client.download_artifacts(run_id, "tuning.json")).read_text())
     assert sorted(t["number"] for t in tuning) == list(range(settings.training.max_evals))
     best = max(t["val_roc_auc"] for t in tuning if t["status"] == "ok")
@@ -147,9 +153,7 @@ def test_the_first_model_is_promoted_on_its_floors_with_a_record(project, first_
         "gate/calibration.png",
         "gate/calibration.json",
         "gate/report.html",
-    } <= {
-        a.path for a in client.list_artifacts(gate.info.run_id, "gate")
-    }
+    } <= {a.path for a in client.list_artifacts(gate.info.run_id, "gate")}
     [(named, found)] = comparison["calibration"].items()
     assert named == "challenger v1" and found["rows"] == comparison["challenger"]["rows"]
     assert 0 <= found["expected_calibration_error"] <= 1
@@ -427,6 +431,71 @@ def test_too_few_rows_to_train_on_stop_train_before_any_trial(
     assert all(w in err for w in words), err
     assert {v.version for v in client.search_model_versions(f"name = '{name}'")} == versions
     assert len(runs(project, client, "train")) == trained
+
+
+def test_a_cart_for_one_cohort_learns_is_judged_and_scores_only_that_cohort(
+    spark, project, first_run, capsys
+) -> None:
+    """feature_selection_config.yml `cohort: plan_type=medicare_advantage`: a model for those
+    members alone, under a model name of its own (its first version: floors only)."""
+    settings, conf = project
+    client, _ = first_run
+    selection = yaml.safe_load((conf / "feature_selection_config.yml").read_text())
+    cohort = "plan_type=medicare_advantage"
+    (conf / "selection_cohort.yml").write_text(yaml.safe_dump({**selection, "cohort": cohort}))
+    name = f"{settings.registry.model_name}_medicare"
+    add_env(
+        conf,
+        "for_cohort",
+        {
+            "features": {"selection": "conf/selection_cohort.yml"},
+            "registry": {"model_name": name},
+            "inference": {"table": "predictions_medicare"},
+        },
+        base="tiny",
+    )
+    for step in ("train", "validate", "deploy", "infer"):
+        code, out = quietly(step, "--env", "for_cohort", "--conf-dir", str(conf))
+        assert code == 0, out
+    [train, everyone, *_] = runs(project, client, "train")
+    assert 0 < int(train.data.params["rows.train"]) < int(everyone.data.params["rows.train"]) / 2
+    listed = json.loads(
+        Path(client.download_artifacts(train.info.run_id, "feature_list.json")).read_text()
+    )
+    where = "CAST(`plan_type` AS STRING) = 'medicare_advantage'"
+    assert listed["cohort"] == {"name": cohort, "where": where}
+    champion = client.get_model_version_by_alias(name, "champion")
+    assert champion.tags["features.cohort"] == f"{cohort}: {where}"
+    [gate, *_] = runs(project, client, "validate")
+    comparison = json.loads(
+        Path(client.download_artifacts(gate.info.run_id, "gate/comparison.json")).read_text()
+    )
+    [plans] = [{c["cohort"] for c in comparison["cohorts"] if c["slice"] == "plan_type"}]
+    assert plans == {cohort}  # the holdout holds the cohort's members only
+    # Scored: exactly the cohort's members of the population on the date, by this model
+    t = tables(spark, project)
+    predicted = t.read("predictions_medicare").where(F.col("model_name") == name)
+    day = predicted.agg(F.max("score_date")).collect()[0][0]
+    ours = predicted.where(F.col("score_date") == day)
+    everyone = t.read("predictions").where(F.col("score_date") == day)
+    features = t.read(settings.features.table).where(F.col(settings.entity.as_of) == day)
+    medicare = everyone.join(features.where(F.expr(where)), "member_id", "left_semi")
+    assert 0 < ours.count() == medicare.count() < everyone.count()
+    assert ours.join(medicare, "member_id", "left_anti").isEmpty()
+    # The cart back to everyone: inference refuses the cohort's champion, naming the file
+    add_env(conf, "cohort_dropped", {"registry": {"model_name": name}}, base="tiny")
+    capsys.readouterr()
+    assert main(["infer", "--env", "cohort_dropped", "--conf-dir", str(conf)]) == 3
+    err = capsys.readouterr().err
+    assert f"was trained for cohort {cohort}: {where}, and " in err, err
+    assert "feature_selection_config.yml (cohort:) now asks for every row (no cohort)" in err, err
+    assert "set cohort: back" in err and "Traceback" not in err
+    # ... and validate refuses to judge a challenger of the cohort on everyone's holdout
+    assert quietly("train", "--env", "for_cohort", "--conf-dir", str(conf))[0] == 0
+    assert main(["validate", "--env", "cohort_dropped", "--conf-dir", str(conf)]) == 3
+    err = capsys.readouterr().err
+    assert f"version 2 was trained for cohort {cohort}: {where}, and " in err, err
+    assert err.rstrip().endswith("now asks for every row (no cohort): run train again"), err
 
 
 def test_a_worse_challenger_is_not_promoted(spark, project, first_run) -> None:

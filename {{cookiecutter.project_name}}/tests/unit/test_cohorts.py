@@ -4,13 +4,18 @@ here are this test's own, not the example's."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
+import pytest
+from pyspark.sql import functions as F
 
 from {{ cookiecutter.package_name }}.cohorts import (
     bin_names,
     evaluate,
     members,
+    population,
     where_column,
 )
 from {{ cookiecutter.package_name }}.declarations import CohortSettings, CohortSlice
@@ -122,3 +127,70 @@ def test_reasons_too_long_for_a_tag_are_cut_short_on_the_version() -> None:
     assert len(cut) == TAG_CHARACTERS and cut.startswith(text[:100])
     assert cut.endswith("(cut short: the rest is in gate/comparison.json)")
     assert _tag_text("roc_auc 0.8 >= floor 0.7") == "roc_auc 0.8 >= floor 0.7"
+
+
+POPULATIONS = CohortSettings(
+    slices={
+        "age_band": CohortSlice(column="years", bins=[18, 65.5]),
+        "region": CohortSlice(column="region"),
+        "insured": CohortSlice(column="insured"),
+        "busy": CohortSlice(where="visits >= 3 and region <> 'o''hara'"),
+    }
+)
+TYPES = {"years": "integer", "region": "string", "insured": "boolean", "visits": "integer"}
+
+
+def test_a_cart_names_its_cohort_as_a_filter_spark_reads() -> None:
+    busy = population(POPULATIONS, "busy", TYPES)
+    assert busy.where == POPULATIONS.slices["busy"].where
+    assert busy.columns == ("region", "visits")  # only the columns the filter names
+    assert population(POPULATIONS, "age_band=<18", TYPES).where == "`years` < 18"
+    assert population(POPULATIONS, "age_band=[18, 65.5)", TYPES).where == (
+        "`years` >= 18 AND `years` < 65.5"
+    )
+    assert population(POPULATIONS, "age_band=missing", TYPES).where == "`years` IS NULL"
+    assert population(POPULATIONS, "insured=True", TYPES).where == "`insured` = true"
+    found = population(POPULATIONS, "region=o'hara", TYPES)
+    assert (found.where, found.columns) == ("CAST(`region` AS STRING) = 'o\\'hara'", ("region",))
+    assert found.tag == "region=o'hara: CAST(`region` AS STRING) = 'o\\'hara'"
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("bsy", "'bsy' is not a cohort: name a where slice (busy) or <slice>=<value> of a column"),
+        ("busy=true", "'busy=true' is not a cohort"),  # a where slice has no values
+        ("region=", "'region=' is not a cohort"),
+        ("age_band=18-65", "slice 'age_band' cuts 'years' into <18, [18, 65.5), >=65.5"),
+    ],
+)
+def test_a_cohort_no_slice_makes_is_refused_with_the_names_it_could_be(name, words) -> None:
+    with pytest.raises(ValueError, match=re.escape(words)):
+        population(POPULATIONS, name, TYPES)
+
+
+def test_spark_keeps_exactly_the_rows_the_cohort_holds_on_the_holdout(spark) -> None:
+    """The filter a cart trains and scores on, and the membership validate measures, agree."""
+    frame = pd.DataFrame(
+        {
+            "years": [3, 18, 40, 65, 66, 90, None],
+            "region": ["north", "o'hara", None, "north", "south", "o'hara", "north"],
+            "insured": [True, False, True, None, True, False, True],
+            "visits": [5, 3, 0, 7, 1, 4, 3],
+        }
+    )
+    frame["years"] = frame["years"].astype("Int64")
+    rows = spark.createDataFrame(frame.astype(object).where(frame.notna(), None)).withColumn(
+        "row", F.monotonically_increasing_id()
+    )
+    ids = [r["row"] for r in rows.select("row").collect()]  # in frame order
+    for name, spec in POPULATIONS.slices.items():
+        if spec.where is not None:
+            busy = ((frame.visits >= 3) & (frame.region != "o'hara")).astype(object)
+            frame[where_column(name)] = busy.where(frame.region.notna(), None)  # null: out
+        for value, held in members(frame, name, spec).items():
+            cohort = name if spec.where is not None else f"{name}={value}"
+            kept = rows.where(F.expr(population(POPULATIONS, cohort, TYPES).where))
+            assert sorted(r["row"] for r in kept.select("row").collect()) == sorted(
+                ids[i] for i in held.nonzero()[0]
+            ), cohort

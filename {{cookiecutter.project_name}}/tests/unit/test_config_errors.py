@@ -605,6 +605,16 @@ CASES = [
         [DATA, "cohorts.slices.sex.column: unknown feature 'sexe'; did you mean 'sex'?"],
     ),
     (
+        "cart-for-an-unknown-cohort",
+        set_key(SELECTION, "cohort", "frequent"),
+        [SELECTION, "cohort: 'frequent' is not a cohort: name a where slice (frequent_ed) or"],
+    ),
+    (
+        "cart-for-a-bin-a-slice-does-not-make",
+        set_key(SELECTION, "cohort", "age_band=65-75"),
+        [SELECTION, "cohort: 'age_band=65-75': slice 'age_band' cuts 'age' into <18, [18, 45)"],
+    ),
+    (
         "selection-groups-empty",
         set_key(SELECTION, "include_groups", None),
         [SELECTION, "include_groups: give a list of groups, or 'all'"],

@@ -99,9 +99,7 @@ def training_record() -> tuple[dict, bytes]:
     x = pd.DataFrame({"signal": rng.normal(size=800), "noise": rng.normal(size=800)})
     y = (x["signal"] + rng.normal(0, 0.5, 800) > 0).astype(int).to_numpy()
     model = LogisticRegression().fit(x, y)
-    found = permutation_importance(
-        lambda f: model.predict_proba(f)[:, 1], x, y, repeats=5, seed=0
-    )
+    found = permutation_importance(lambda f: model.predict_proba(f)[:, 1], x, y, repeats=5, seed=0)
     importance = Importance(found, None)
     record = {
         "params": {"estimator": "logistic", "max_evals": "3", "best.C": "0.5", "rows.train": "800"},
@@ -116,7 +114,9 @@ def training_record() -> tuple[dict, bytes]:
         "feature_importance": importance.as_dict(),
         "tuning": [
             {"number": i, "status": s, "params": {"C": c}, "seconds": 0.2, "val_roc_auc": a}
-            for i, (s, c, a) in enumerate([("ok", 0.5, 0.81), ("ok", 2.0, 0.79), ("fail", 9.0, 0.0)])
+            for i, (s, c, a) in enumerate(
+                [("ok", 0.5, 0.81), ("ok", 2.0, 0.79), ("fail", 9.0, 0.0)]
+            )
         ],
     }
     return record, png(importance_figure(importance))
@@ -133,7 +133,9 @@ def evidence() -> Evidence:
     results = {role: metrics(label, s) for role, s in scores.items()}
     rule = Rule("roc_auc", 0.0, False, {"roc_auc": 0.6}, "lower_bound", {}, 0.05)
     decision = decide(results["challenger"], results["champion"], rule, comparison, cohorts)
-    curves = {f"{role} v{v}": (label, scores[role]) for role, v in (("challenger", 2), ("champion", 1))}
+    curves = {
+        f"{role} v{v}": (label, scores[role]) for role, v in (("challenger", 2), ("champion", 1))
+    }
     calibrations = {name: calibration(*curve) for name, curve in curves.items()}
     training, importance_png = training_record()
     gate = GateSettings().model_dump(mode="json")

@@ -518,7 +518,7 @@ def validate(p: Platform) -> None:
             if not notes:
                 models["champion"] = champion
             if champion.cohort != _cohort_tag(p):
-                other = f"cohort {champion.cohort!r}" if champion.cohort else "every row"
+                other = f"cohort {champion.cohort}" if champion.cohort else "every row"
                 print(
                     f"  note: champion version {against} was trained for {other}; both models "
                     "are judged on the challenger's holdout"
