@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -77,6 +78,7 @@ def test_run_prints_each_step_its_time_and_where_to_look(first_run) -> None:
     for step in STEPS:
         assert f"[{step}] done in " in out
     assert "PROMOTED" in out and "Where to look:" in out
+    assert re.search(r"\n  report: runs:/\w+/reports/validate-\w+\.html\n", out), out
 
 
 def test_the_model_learns(project, first_run) -> None:

@@ -84,6 +84,7 @@ def test_the_keys_come_with_every_cart() -> None:
         "keys": ["shop", "till", "on"],
         "groups": ["demographics"],
         "features": [{"name": "age", "type": "integer", "group": "demographics"}],
+        "cohort": None,  # for everyone
     }
 
 

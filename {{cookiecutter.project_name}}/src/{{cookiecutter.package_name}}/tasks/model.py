@@ -9,7 +9,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from ..adapters import faults, registry, tracking
-from ..cohorts import Cohort, columns_needed, evaluate, where_column
+from ..cohorts import Cohort, columns_needed, columns_read, evaluate, where_column
 from ..context import Platform
 from ..errors import ConfigError, DataError, RegistryError, RejectedError
 from ..evaluation import (
@@ -221,7 +221,10 @@ def _holdout_scores(p: Platform, models: dict[str, LoadedModel]) -> dict[str, pd
         raise DataError(problems)
     cohorts = p.settings.cohorts
     wheres = {n: s.where for n, s in cohorts.slices.items() if s.where is not None}
-    sliced = list(p.cart.available) if wheres else columns_needed(cohorts)  # a filter reads any
+    sliced = [
+        *columns_needed(cohorts),
+        *(c for where in wheres.values() for c in columns_read(where, p.cart.available)),
+    ]
     inputs = list(dict.fromkeys([*(c for m in models.values() for c in m.columns.all), *sliced]))
     key = list(p.settings.entity.key)
     looked_up = p.store.lookup(training_rows(p), inputs)
@@ -314,8 +317,9 @@ def _record_decision(
     decision: Decision,
     comparison: Comparison | None,
     cohorts: list[Cohort],
-) -> None:
-    """The decision, both scores and the reasons: on the validate run and the challenger."""
+) -> str:
+    """The decision, both scores, the reasons and the report: on the validate run and the
+    challenger. Returns the report's URI."""
     name, challenger = p.settings.registry.model_name, models["challenger"]
     against = registry.alias_version(name, "champion") or "none"
     curves = {
@@ -403,6 +407,7 @@ def _record_decision(
             ),
         },
     )
+    return report
 
 
 # What the report reads from the challenger's training run: {name: artifact path}.
@@ -541,12 +546,15 @@ def validate(p: Platform) -> None:
                 print(f"  warning: {line}")
         for line in decision.cannot_be_met:
             print(f"  warning: {p.settings.source_of('gate', 'min_delta')}: {line}")
-        _record_decision(p, run.info.run_id, models, scored, results, decision, comparison, cohorts)
+        report = _record_decision(
+            p, run.info.run_id, models, scored, results, decision, comparison, cohorts
+        )
     p.spark.catalog.clearCache()
     challenger = models["challenger"].version
     print(f"  {decision.verdict}: {name} version {challenger} against champion {against or 'none'}")
     for reason in decision.reasons:
         print(f"    {reason}")
+    print(f"  report: {report}")
 
 
 def _record(p: Platform, action: str, moves: dict[str, tuple[str | None, str | None]], **why: str):
