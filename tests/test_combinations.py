@@ -6,19 +6,35 @@ import re
 import shutil
 import sys
 import tomllib
+from fnmatch import fnmatch
 from pathlib import Path
 
 import hcl2
 import pytest
 import yaml
 from combinations import IDS, OPTION_SETS, pairwise, uncovered_pairs
-from conftest import CHOICES, Bake, run
+from conftest import CHOICES, PROMPTS, TEMPLATE_DIR, Bake, run
 from expected_files import expected_files
 from terraform_render import load
 
 NODE_TYPES = {"azure": "Standard_D4ds_v5", "aws": "m5d.xlarge", "gcp": "n2-standard-4"}
 # `${{ ... }}` is the expression syntax of both pipeline platforms, not a template leftover.
 LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter\.")
+
+
+PACKAGE_DIR = "{{cookiecutter.package_name}}"
+
+
+def template_source(project: Path, path: Path) -> Path | None:
+    """The template's file that ``path`` was copied from unrendered (cookiecutter.json's
+    `_copy_without_render`: templates of their own, rendered at run time), or None."""
+    parts = path.relative_to(project).parts
+    if parts[:1] == ("src",) and len(parts) > 2:
+        parts = ("src", PACKAGE_DIR, *parts[2:])
+    source = "/".join(parts)
+    if any(fnmatch(source, pattern) for pattern in PROMPTS["_copy_without_render"]):
+        return TEMPLATE_DIR.joinpath(*parts)
+    return None
 
 
 def files_of(project: Path) -> set[str]:
@@ -40,14 +56,20 @@ def test_exact_file_list(projects: list[Path], index: int) -> None:
 @pytest.mark.parametrize("index", range(len(OPTION_SETS)), ids=IDS)
 def test_no_template_syntax_left(projects: list[Path], index: int) -> None:
     project = projects[index]
+    files = [p for p in sorted(project.rglob("*")) if p.is_file()]
+    as_is = {p: template_source(project, p) for p in files}
     found = [
         f"{path.relative_to(project)}:{n}: {line.strip()}"
-        for path in sorted(project.rglob("*"))
-        if path.is_file()
+        for path in files
+        if as_is[path] is None
         for n, line in enumerate(path.read_text().splitlines(), 1)
         if LEFTOVER.search(line)
     ]
     assert found == []
+    # Run-time templates (the validation report's Jinja2 page) arrive exactly as written.
+    copied = {p: s for p, s in as_is.items() if s is not None}
+    assert any(p.name == "report.html.j2" for p in copied)
+    assert all(p.read_bytes() == s.read_bytes() for p, s in copied.items())
     assert not any("{{" in part or "{%" in part for p in project.rglob("*") for part in p.parts)
 
 
