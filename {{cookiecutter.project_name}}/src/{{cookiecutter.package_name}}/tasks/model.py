@@ -124,9 +124,8 @@ def train(p: Platform) -> None:
         settings.split,
         list(settings.entity.key),
     ).cache()
-    check_split(
-        data, settings, cart.population.name if cart.population else None
-    )  # enough rows of both classes in each part, before any trial
+    # enough rows of both classes in each part, before any trial
+    check_split(data, settings, cart.population.name if cart.population else None)
     table_definitions = p.store.state()["definitions"]
     lineage = {
         **_lineage(p),
@@ -502,9 +501,9 @@ def validate(p: Platform) -> None:
     """@challenger and @champion scored on the same, current holdout; the gate decides.
 
     The decision, both scores and the reasons go on an MLflow run and on the challenger's
-    version, where `deploy` reads them. A champion trained on other feature definitions than
-    today's table cannot be scored on it: the challenger is then judged on the floors alone,
-    and the reasons say so.
+    version, where `deploy` reads them, with the validation report (report.py). A champion
+    trained on other feature definitions than today's table cannot be scored on it: the
+    challenger is then judged on the floors alone, and the reasons say so.
     """
     name = p.settings.registry.model_name
     with p.start_run("validate", {"step": "validate"}) as run:
