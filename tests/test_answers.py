@@ -341,6 +341,7 @@ IMPORT_NAME = {
     "hyperopt": "hyperopt",
     "hypothesis": "hypothesis",
     "import-linter": "importlinter",
+    "jinja2": "jinja2",
     "matplotlib": "matplotlib",
     "mlflow": "mlflow",
     "pandas": "pandas",
