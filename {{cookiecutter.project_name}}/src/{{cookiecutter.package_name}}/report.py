@@ -38,9 +38,9 @@ BEST_TRIALS = 10  # the tuning table's length
 
 
 def png(figure: Any) -> bytes:
-    """A matplotlib figure as PNG bytes."""
+    """A matplotlib figure as PNG bytes, as mlflow.log_figure would write it."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=90)
+    figure.savefig(buffer, format="png")
     return buffer.getvalue()
 
 

@@ -88,8 +88,9 @@ def definition_problems(model: LoadedModel, table_definitions: dict[str, str]) -
     ]
 
 
-def _population(tag: str) -> str:
-    return f"cohort {tag}" if tag else "every row (no cohort)"
+def described(cohort: str) -> str:
+    """A model's cohort (Population.tag; "": every row) in a sentence."""
+    return f"cohort {cohort}" if cohort else "every row (no cohort)"
 
 
 def cohort_problems(model: LoadedModel, wanted: str, selection_file: str) -> list[str]:
@@ -98,8 +99,8 @@ def cohort_problems(model: LoadedModel, wanted: str, selection_file: str) -> lis
     if model.cohort == wanted:
         return []
     return [
-        f"{model.label} was trained for {_population(model.cohort)}, and {selection_file} "
-        f"(cohort:) now asks for {_population(wanted)}"
+        f"{model.label} was trained for {described(model.cohort)}, and {selection_file} "
+        f"(cohort:) now asks for {described(wanted)}"
     ]
 
 

@@ -46,6 +46,11 @@ class Cart:
     population: Population | None = None  # the cohort the model is for; None: everyone
 
     @property
+    def cohort_tag(self) -> str:
+        """What a model of this cart records as its cohort (features.cohort); "": everyone."""
+        return self.population.tag if self.population else ""
+
+    @property
     def available(self) -> tuple[str, ...]:
         """Every feature the mappings define, selected or not."""
         return tuple(self.mappings.group_of())

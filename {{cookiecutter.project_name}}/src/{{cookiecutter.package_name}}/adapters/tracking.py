@@ -114,13 +114,26 @@ def log_run_contents(
     mlflow.log_params({k: str(v) for k, v in params.items()})
     mlflow.log_metrics(metrics)
     mlflow.set_tags(tags)
-    for path, figure in figures.items():
-        mlflow.log_figure(figure, path)
+    for path, figure in figures.items():  # a matplotlib figure, or PNG bytes already drawn
+        if isinstance(figure, bytes):
+            _log_bytes(figure, path)
+        else:
+            mlflow.log_figure(figure, path)
     for path, document in documents.items():  # text as it is, anything else as JSON/YAML
         if isinstance(document, str):
             mlflow.log_text(document, path)
         else:
             mlflow.log_dict(document, path)
+
+
+def _log_bytes(data: bytes, path: str) -> None:
+    """``data`` as the artifact ``path`` of the active run, as it is."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        local = Path(folder) / Path(path).name
+        local.write_bytes(data)
+        mlflow.log_artifact(str(local), str(Path(path).parent) if "/" in path else None)
 
 
 def run_record(run_id: str, documents: dict[str, str], images: dict[str, str]) -> dict[str, Any]:

@@ -154,27 +154,35 @@ def features(p: Platform) -> None:
         )
 
 
+def with_condition(df, column: str, where: str):
+    """``df`` with ``column``: the Spark SQL boolean expression ``where`` on each row, and None;
+    or ``df`` unchanged and the first line of why Spark cannot read ``where``."""
+    from pyspark.errors import AnalysisException, ParseException
+    from pyspark.sql import functions as F
+
+    try:
+        return df.withColumn(column, F.expr(where).cast("boolean")), None
+    except (AnalysisException, ParseException) as error:
+        return df, str(error).strip().splitlines()[0]
+
+
 def in_population(p: Platform, spine):
     """``spine`` (key columns, as-of date, ...) less its rows outside the cohort the cart is
     for (feature_selection_config.yml `cohort:`), judged on the features as of each row's date;
     ``spine`` itself when the cart is for everyone. An expression Spark cannot read is a
     configuration error naming the key."""
-    from pyspark.errors import AnalysisException, ParseException
-    from pyspark.sql import functions as F
-
     found = p.cart.population
     if found is None:
         return spine
-    looked = p.store.lookup(spine, list(found.columns))
-    try:
-        kept = looked.where(F.expr(found.where).cast("boolean"))  # null: out of the cohort
-    except (AnalysisException, ParseException) as error:
-        first = str(error).strip().splitlines()[0]
+    looked, why = with_condition(
+        p.store.lookup(spine, list(found.columns)), "__in_cohort", found.where
+    )
+    if why:
         raise ConfigError(
             [
                 f"{show(p.settings.features.selection)}: cohort: {found.name!r} keeps the rows "
                 f"where {found.where!r}, which is not a boolean expression over the feature "
-                f"table's columns ({p.settings.source_of('cohorts')}): {first}"
+                f"table's columns ({p.settings.source_of('cohorts')}): {why}"
             ]
-        ) from None
-    return kept.select(*spine.columns)
+        )
+    return looked.where("__in_cohort").select(*spine.columns)  # null: out of the cohort

@@ -6,7 +6,6 @@ from datetime import date, datetime, timezone
 
 import pandas as pd
 from pyspark.sql import DataFrame
-from pyspark.sql import functions as F
 
 from ..adapters import faults, registry, tracking
 from ..cohorts import Cohort, columns_needed, columns_read, evaluate, where_column
@@ -30,6 +29,7 @@ from ..scoring import (
     LoadedModel,
     cohort_problems,
     definition_problems,
+    described,
     feature_problems,
     score,
 )
@@ -37,7 +37,7 @@ from ..spine import labelled
 from ..training import check_split, model_requirements, train_model, with_part
 from ..uncertainty import Comparison, compare, estimate
 from ..yamlfiles import show
-from .data import in_population
+from .data import in_population, with_condition
 
 
 def _data_snapshot(p: Platform) -> dict[str, str]:
@@ -242,17 +242,13 @@ def _holdout_scores(p: Platform, models: dict[str, LoadedModel]) -> dict[str, pd
 def _with_filters(p: Platform, holdout: DataFrame, wheres: dict[str, str]) -> DataFrame:
     """``holdout`` with a column per ``where`` cohort: whether the row is in it. A filter Spark
     cannot read is a configuration error naming its key."""
-    from pyspark.errors import AnalysisException, ParseException
-
     problems = []
     for name, where in wheres.items():
-        try:
-            holdout = holdout.withColumn(where_column(name), F.expr(where).cast("boolean"))
-        except (AnalysisException, ParseException) as error:
-            first = str(error).strip().splitlines()[0]
+        holdout, why = with_condition(holdout, where_column(name), where)
+        if why:
             problems.append(
                 f"{p.settings.source_of('cohorts', 'slices', name)}: cohorts.slices.{name}.where: "
-                f"{where!r} is not a boolean expression over the feature table's columns: {first}"
+                f"{where!r} is not a boolean expression over the feature table's columns: {why}"
             )
     if problems:
         raise ConfigError(problems)
@@ -341,11 +337,13 @@ def _record_decision(
             for named, found in calibrations.items()
         },
     }
-    figures = {
-        "roc": roc_overlay(curves, "Same holdout, both models"),
-        "precision_recall": pr_overlay(curves, "Same holdout, both models"),
-        "calibration": calibration_figure(
-            calibrations, p.settings.label.positive_class, f"Calibration ({held})"
+    figures = {  # drawn once: logged as they are, and inlined in the report
+        "roc": png(roc_overlay(curves, "Same holdout, both models")),
+        "precision_recall": png(pr_overlay(curves, "Same holdout, both models")),
+        "calibration": png(
+            calibration_figure(
+                calibrations, p.settings.label.positive_class, f"Calibration ({held})"
+            )
         ),
     }
     tracking.log_run_contents(
@@ -380,7 +378,7 @@ def _record_decision(
         positive_class=p.settings.label.positive_class,
         lineage=_report_lineage(challenger, models.get("champion")),
         training=training,
-        figures={**{key: png(figure) for key, figure in figures.items()}, **images},
+        figures={**figures, **images},
         created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
     html = render(evidence)  # on the validate run, and on the run the version came from
@@ -488,10 +486,6 @@ def _interval_tags(comparison: Comparison | None) -> dict[str, str]:
     }
 
 
-def _cohort_tag(p: Platform) -> str:
-    return p.cart.population.tag if p.cart.population else ""
-
-
 def _comparable_champion(p: Platform, champion: LoadedModel) -> list[str]:
     """Why the champion cannot be scored on today's feature table (other definitions)."""
     return definition_problems(champion, p.store.state().get("definitions", {}))
@@ -510,7 +504,7 @@ def validate(p: Platform) -> None:
         models = {"challenger": registry.load(name, "challenger", p.spark)}
         stale = definition_problems(models["challenger"], p.store.state().get("definitions", {}))
         stale += cohort_problems(
-            models["challenger"], _cohort_tag(p), show(p.settings.features.selection)
+            models["challenger"], p.cart.cohort_tag, show(p.settings.features.selection)
         )
         if stale:
             raise DataError([f"{line}: run train again" for line in stale])
@@ -521,11 +515,11 @@ def validate(p: Platform) -> None:
             notes = _comparable_champion(p, champion)
             if not notes:
                 models["champion"] = champion
-            if champion.cohort != _cohort_tag(p):
-                other = f"cohort {champion.cohort}" if champion.cohort else "every row"
+            if champion.cohort != p.cart.cohort_tag:
                 print(
-                    f"  note: champion version {against} was trained for {other}; both models "
-                    "are judged on the challenger's holdout"
+                    f"  note: champion version {against} was trained for "
+                    f"{described(champion.cohort)}; both models are judged on the challenger's "
+                    "holdout"
                 )
         scored = _holdout_scores(p, models)
         results = {

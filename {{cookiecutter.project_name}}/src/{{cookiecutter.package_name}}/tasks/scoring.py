@@ -60,10 +60,11 @@ def infer(p: Platform) -> None:
             f"{line}: train, validate and deploy a model on today's definitions"
             for line in definition_problems(champion, p.store.state().get("definitions", {}))
         ]
-        wanted = p.cart.population.tag if p.cart.population else ""
         problems += [
             f"{line}: train, validate and deploy a model for it, or set cohort: back"
-            for line in cohort_problems(champion, wanted, show(p.settings.features.selection))
+            for line in cohort_problems(
+                champion, p.cart.cohort_tag, show(p.settings.features.selection)
+            )
         ]
         first = table.agg(F.min(entity.as_of)).collect()[0][0]
         if first is None or first > day:
