@@ -76,6 +76,6 @@ OPTION_SETS = [answers(i, options) for i, options in enumerate(pairwise())]
 
 IDS = [
     f"{i}-{o['cloud']}-{o['cicd_platform']}-{o['workspace_layout']}-{o['model_registry']}"
-    f"-fs_{o['databricks_feature_store']}-py{o['python_version']}"
+    f"-fs_{o['databricks_feature_store']}-{o['job_compute']}-py{o['python_version']}"
     for i, o in enumerate(OPTION_SETS)
 ]

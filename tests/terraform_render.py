@@ -29,9 +29,18 @@ RENAMED = {
     "job_cluster": "job_clusters",
     "library": "libraries",
     "parameter": "parameters",
+    "environment": "environments",
 }
 GIT_SOURCE = {"url": "git_url", "provider": "git_provider", "branch": "git_branch"}
-REPEATED = {"tasks", "job_clusters", "libraries", "parameters", "depends_on", "on_failure"}
+REPEATED = {
+    "tasks",
+    "job_clusters",
+    "environments",
+    "libraries",
+    "parameters",
+    "depends_on",
+    "on_failure",
+}
 
 
 class Unsupported(Exception):
@@ -186,6 +195,8 @@ def to_api(body: Any, parent: str = "") -> Any:
         return body
     shaped = {}
     for key, value in body.items():
+        if value is None:  # null: the attribute is left unset
+            continue
         name = GIT_SOURCE.get(key, key) if parent == "git_source" else RENAMED.get(key, key)
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             value = to_api(value, key) if name in REPEATED else to_api(value[0], key)

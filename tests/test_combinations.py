@@ -18,8 +18,9 @@ from expected_files import expected_files
 from terraform_render import load
 
 NODE_TYPES = {"azure": "Standard_D4ds_v5", "aws": "m5d.xlarge", "gcp": "n2-standard-4"}
-# `${{ ... }}` is the expression syntax of both pipeline platforms, not a template leftover.
-LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|cookiecutter\.")
+# `${{ ... }}` is the expression syntax of both pipeline platforms, and `{{task.name}}` a Databricks
+# job's dynamic value reference (the serverless tasks' arguments): neither is a template leftover.
+LEFTOVER = re.compile(r"(?<!\$)\{\{(?!task\.name\}\})|\{%|\{#|cookiecutter\.")
 
 
 PACKAGE_DIR = "{{cookiecutter.package_name}}"

@@ -155,13 +155,7 @@ def test_jobs_follow_the_policy(projects: list[Path], index: int) -> None:
                 }
             else:
                 assert "schedule" not in job
-            [cluster] = job["job_clusters"]
-            new_cluster = cluster["new_cluster"]
-            assert new_cluster["node_type_id"] == NODE_TYPES[answers["cloud"]]
-            assert new_cluster["data_security_mode"] == "SINGLE_USER"
-            assert new_cluster["single_user_name"] == RUN_AS[env]
-            assert "-ml-" in new_cluster["spark_version"]
-            assert new_cluster["num_workers"] >= 1
+            compute = job_compute(job, answers, env, dependencies)
             tasks = job["tasks"]
             assert [t["task_key"] for t in tasks] == TASK_ORDER[key]
             for position, task in enumerate(tasks):
@@ -169,16 +163,54 @@ def test_jobs_follow_the_policy(projects: list[Path], index: int) -> None:
                 assert task["max_retries"] >= 1, where
                 assert task["min_retry_interval_millis"] >= 60_000, where
                 assert 0 < task["timeout_seconds"] <= job["timeout_seconds"], where
-                assert task["job_cluster_key"] == cluster["job_cluster_key"], where
                 upstream = [d["task_key"] for d in task["depends_on"]]
                 assert upstream == [t["task_key"] for t in tasks[position - 1 : position]], where
-                notebook = task["notebook_task"]
-                widgets = notebook_widgets(project, notebook["notebook_path"])
-                assert set(notebook["base_parameters"]) == widgets, where
-                assert notebook["base_parameters"]["env"] == env, where
-                packages = [library["pypi"]["package"] for library in task["libraries"]]
-                assert packages and set(packages) <= set(dependencies), where
+                if compute == "classic":
+                    assert task["job_cluster_key"] == "main", where
+                    assert "environment_key" not in task and "spark_python_task" not in task
+                    notebook = task["notebook_task"]
+                    widgets = notebook_widgets(project, notebook["notebook_path"])
+                    assert set(notebook["base_parameters"]) == widgets, where
+                    assert notebook["base_parameters"]["env"] == env, where
+                    packages = [library["pypi"]["package"] for library in task["libraries"]]
+                    assert packages and set(packages) <= set(dependencies), where
+                else:
+                    # serverless: the job's environment, a Python script, no task libraries
+                    assert task["environment_key"] == "default", where
+                    assert not {"job_cluster_key", "notebook_task", "libraries"} & set(task)
+                    script = task["spark_python_task"]
+                    assert script["source"] == "GIT", where
+                    assert (project / script["python_file"]).is_file(), where
+                    dated = ["--score-date", ""] if task["task_key"] in DATED else []
+                    assert script["parameters"] == ["{{task.name}}", "--env", env, *dated], where
     assert len(names) == len(set(names)), "job names must differ between environments"
+
+
+DATED = {"infer", "deliver"}  # the tasks that take a score date (their notebooks' widget)
+
+
+def job_compute(job: dict, answers: dict, env: str, dependencies: list[str]) -> str:
+    """The job's compute, checked against the answer that chose it: classic job clusters on an
+    ML runtime, or serverless with one Python environment that installs the project's
+    dependencies but pyspark (serverless brings its own, through Databricks Connect)."""
+    if answers["job_compute"] == "classic":
+        assert "environments" not in job
+        [cluster] = job["job_clusters"]
+        new_cluster = cluster["new_cluster"]
+        assert cluster["job_cluster_key"] == "main"
+        assert new_cluster["node_type_id"] == NODE_TYPES[answers["cloud"]]
+        assert new_cluster["data_security_mode"] == "SINGLE_USER"
+        assert new_cluster["single_user_name"] == RUN_AS[env]
+        assert "-ml-" in new_cluster["spark_version"]
+        assert new_cluster["num_workers"] >= 1
+        return "classic"
+    assert "job_clusters" not in job
+    [environment] = job["environments"]
+    assert environment["environment_key"] == "default"
+    spec = environment["spec"]
+    assert int(spec["environment_version"]) >= 4  # Spark ML on serverless: version 4 and later
+    assert spec["dependencies"] == [d for d in dependencies if not d.startswith("pyspark")]
+    return "serverless"
 
 
 def module_resources(project: Path) -> dict[str, dict]:
@@ -196,9 +228,8 @@ def module_resources(project: Path) -> dict[str, dict]:
 def test_identities_permissions_and_names_agree_with_conf(projects: list[Path], index: int) -> None:
     answers, project = answers_of(index), projects[index]
     resources = module_resources(project)
-    schema_name = yaml.safe_load((project / "conf/project.yml").read_text())["storage"][
-        "schema_name"
-    ]
+    project_conf = yaml.safe_load((project / "conf/project.yml").read_text())
+    schema_name = project_conf["storage"]["schema_name"]
     for env in ENVS:
         _, scope = module_scope(
             project / "terraform" / "envs" / env, {"run_as": RUN_AS[env], "git_url": GIT_URL}
@@ -231,6 +262,8 @@ def test_identities_permissions_and_names_agree_with_conf(projects: list[Path], 
         assert var["experiment_name"] == overlay["tracking"]["experiment_name"]
         assert var["catalog"] == overlay["storage"]["catalog"] == answers.get(f"{env}_catalog", env)
         assert var["schema"] == schema_name
+        # the jobs' compute is the one the code judges its settings for
+        assert var["compute"] == project_conf["spark"]["compute"] == answers["job_compute"]
         assert (
             overlay["delivery"]["csv_dir"] == f"/Volumes/{var['catalog']}/{var['schema']}/delivery"
         )

@@ -25,7 +25,7 @@ from {{ cookiecutter.package_name }}.features import (
 from {{ cookiecutter.package_name }}.features.aggregates import SPARK_TYPES
 from {{ cookiecutter.package_name }}.features.functions import registered
 from {{ cookiecutter.package_name }}.pipeline import check_conf
-from {{ cookiecutter.package_name }}.training import hyperopt_space
+from {{ cookiecutter.package_name }}.tuners import hyperopt_space, optuna_params
 
 from conftest import PROJECT_ROOT
 
@@ -45,9 +45,14 @@ def test_every_environment_loads_and_every_name_resolves(env: str) -> None:
 
 @pytest.mark.parametrize("env", ENVS)
 def test_the_search_space_samples_values_of_the_estimator(env: str) -> None:
+    import optuna
+
     training = load_settings(env, CONF).training
-    drawn = sample(hyperopt_space(training.search_spaces[training.estimator]))
-    assert set(drawn) == set(training.search_spaces[training.estimator])
+    space = training.search_spaces[training.estimator]
+    drawn = sample(hyperopt_space(space))
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    suggested = optuna_params(optuna.create_study().ask(), space)
+    assert set(drawn) == set(suggested) == set(space)
 
 
 @pytest.mark.parametrize("env", ENVS)

@@ -80,6 +80,9 @@ class ProjectInfo(Strict):
 
 class SparkSettings(Strict):
     master: str | None = None  # None: the session the platform provides (Databricks)
+    # What the Databricks jobs run on (with master null): classic clusters or serverless
+    # compute, which has no sparkContext and caches no DataFrame.
+    compute: Literal["classic", "serverless"] = "classic"
     shuffle_partitions: PositiveInt = 200
     session_timezone: str = "UTC"
 
@@ -158,7 +161,8 @@ class SplitSettings(Strict):
 
 
 class Distribution(Strict):
-    """One hyperparameter's search range, as Hyperopt samples it."""
+    """One hyperparameter's search range, in the vocabulary both tuners are given (what each
+    distribution means: tuners.py)."""
 
     distribution: Literal["uniform", "loguniform", "quniform", "choice"]
     low: float | None = None
@@ -203,8 +207,10 @@ class ImportanceSettings(Strict):
 
 class TrainingSettings(Strict):
     estimator: str
+    tuner: Literal["hyperopt", "optuna"] = "hyperopt"
     max_evals: PositiveInt
-    parallelism: PositiveInt = 1  # > 1: SparkTrials, for single-node (sklearn) estimators
+    # > 1: single-node (sklearn) trials side by side: SparkTrials (hyperopt), threads (optuna)
+    parallelism: PositiveInt = 1
     seed: int = 7
     search_spaces: dict[str, dict[str, Distribution]]
     leak_guard: LeakGuardSettings = LeakGuardSettings()

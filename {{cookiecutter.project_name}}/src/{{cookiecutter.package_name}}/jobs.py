@@ -1,7 +1,9 @@
-"""What a Databricks notebook task runs: one pipeline step for one environment, from its widgets."""
+"""What a Databricks job task runs: one pipeline step for one environment, from a notebook's
+widgets (classic compute) or a script's arguments (serverless: jobs/run_task.py, `main`)."""
 
 from __future__ import annotations
 
+import argparse
 from datetime import date
 from pathlib import Path
 
@@ -43,3 +45,13 @@ def _parse_date(text: str) -> date | None:
         raise ConfigError(
             [f"widget score_date: {text!r} is not a date; use YYYY-MM-DD, or leave it empty"]
         ) from None
+
+
+def main(argv: list[str], conf_dir: str | Path) -> None:
+    """``run_task`` from a script's arguments: TASK --env ENV [--score-date YYYY-MM-DD]."""
+    parser = argparse.ArgumentParser(prog="run_task.py", description=main.__doc__)
+    parser.add_argument("task", help=f"one of {', '.join(TASKS)}")
+    parser.add_argument("--env", required=True, help="the environment (dev, staging or prod)")
+    parser.add_argument("--score-date", default="", help="YYYY-MM-DD; empty: the configured one")
+    args = parser.parse_args(argv)
+    run_task(args.task, env=args.env, conf_dir=conf_dir, score_date=args.score_date)

@@ -15,7 +15,6 @@ from .features.functions import registered
 from .selection import Cart, load_cart
 from .synthetic import TABLES as SYNTHETIC_TABLES
 from .tasks import checks, data, model, scoring
-from .training import hyperopt_space
 from .yamlfiles import suggest
 
 STEPS: dict[str, Callable[[Platform], None]] = {
@@ -65,7 +64,6 @@ def check_conf(settings: Settings) -> Cart:
     cart = load_cart(settings)
     functions = registered(settings.features.modules, settings.source_of("features", "modules"))
     problems = mapping_problems(settings, cart.mappings, functions, cart.mappings_file)
-    hyperopt_space(settings.training.search_spaces[settings.training.estimator])
     problems += space_problems(settings)
     problems += [
         f"{settings.source_of('delivery', 'extra_columns')}: delivery.extra_columns[{i}]: "

@@ -9,6 +9,7 @@ import re
 from typing import TYPE_CHECKING
 
 from .declarations import LABEL_TYPES, SOURCE_NAME
+from .estimators import ESTIMATORS
 from .names import QUALIFIED, TABLE_NAME_LENGTH, UC_NAME_LENGTH, name_problem, parts_of
 from .yamlfiles import dotted, suggest
 
@@ -148,9 +149,33 @@ def model_name_problem(settings: Settings) -> str | None:
     return None
 
 
+def compute_problem(settings: Settings) -> str | None:
+    """Why the tuning cannot run on the job compute, or None: parallel Hyperopt trials run in
+    Spark tasks (SparkTrials), which need the classic ``sparkContext`` serverless compute lacks.
+    Judged where the platform provides the session (``spark.master`` null)."""
+    spark, training = settings.spark, settings.training
+    if spark.master is not None or spark.compute != "serverless":
+        return None
+    single_node = ESTIMATORS[training.estimator].kind == "sklearn"
+    if training.tuner != "hyperopt" or training.parallelism == 1 or not single_node:
+        return None
+    return (
+        f"{settings.source_of('training', 'parallelism')}: training.parallelism: "
+        f"{training.parallelism} runs Hyperopt's trials in Spark tasks (SparkTrials), which need "
+        "the sparkContext that serverless compute does not have (spark.compute: serverless, "
+        f"{settings.source_of('spark', 'compute')}): set training.tuner: optuna, which runs "
+        "parallel trials in threads, or training.parallelism: 1"
+    )
+
+
 def reference_problems(settings: Settings) -> list[str]:
-    """Every name one part of the settings uses that another part does not declare."""
-    problems: list[str | None] = [*table_problems(settings), model_name_problem(settings)]
+    """Every name one part of the settings uses that another part does not declare, and a
+    tuning the job compute cannot run."""
+    problems: list[str | None] = [
+        *table_problems(settings),
+        model_name_problem(settings),
+        compute_problem(settings),
+    ]
     entity = settings.entity
     for name, spec in settings.sources.items():
         base = ("sources", name)

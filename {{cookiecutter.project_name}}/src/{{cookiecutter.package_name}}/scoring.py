@@ -40,6 +40,7 @@ class LoadedModel:
     definitions: str | None = None  # fingerprint of its feature groups' definitions
     groups: list[str] = field(default_factory=list)  # the feature groups it was trained on
     cohort: str = ""  # the cohort it was trained for (Population.tag); "": every row
+    model_id: str = ""  # MLflow 3's id of the logged model ("": logged before it was recorded)
 
     @property
     def label(self) -> str:

@@ -1,16 +1,16 @@
-"""Tuning and fitting the configured estimator: Hyperopt TPE over the YAML search space.
+"""Tuning and fitting the configured estimator over the YAML search space (the tuner,
+Hyperopt or Optuna, is in tuners.py).
 
-Spark ML estimators train on Spark DataFrames and are tuned with plain `Trials` (a Spark ML
-fit cannot run inside a Spark task); single-node estimators train on pandas and are tuned with
-`SparkTrials` when ``parallelism`` > 1. Nothing here writes anywhere: results are returned.
+Spark ML estimators train on Spark DataFrames, one trial at a time (a Spark ML fit cannot run
+inside a Spark task); single-node estimators train on pandas, ``parallelism`` trials at a time.
+Nothing here writes anywhere: results are returned.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from .caching import cached
 from .config import Distribution, Settings, SplitSettings, TrainingSettings
 from .errors import ConfigError, DataError
 from .estimators import ESTIMATORS, build_sklearn, build_spark, typed
@@ -29,6 +30,7 @@ from .importance import (
     standardised_coefficients,
 )
 from .selection import Cart
+from .tuners import Trial, Tuner, make_tuner
 
 NUMERIC_TYPES = ("integer", "long", "double", "boolean")
 
@@ -128,33 +130,6 @@ def model_frame(pdf: pd.DataFrame, columns: Columns) -> pd.DataFrame:
     return frame
 
 
-def hyperopt_space(space: dict[str, Distribution]) -> dict[str, Any]:
-    """The YAML search space as Hyperopt expressions."""
-    from hyperopt import hp
-
-    expressions = {}
-    for name, d in space.items():
-        if d.distribution == "choice":
-            expressions[name] = hp.choice(name, d.options)
-        elif d.distribution == "loguniform":
-            expressions[name] = hp.loguniform(name, math.log(d.low), math.log(d.high))
-        elif d.distribution == "quniform":
-            expressions[name] = hp.quniform(name, d.low, d.high, d.q)
-        else:
-            expressions[name] = hp.uniform(name, d.low, d.high)
-    return expressions
-
-
-@dataclass(frozen=True)
-class Trial:
-    number: int
-    params: dict[str, Any]
-    status: str  # ok | fail
-    metrics: dict[str, float]
-    started: float  # epoch seconds
-    seconds: float
-
-
 @dataclass(frozen=True)
 class Tuned:
     trials: list[Trial]
@@ -163,12 +138,11 @@ class Tuned:
 
 
 def _result(label: np.ndarray, score: np.ndarray, started: float) -> dict:
-    """A trial's result for Hyperopt: the loss it minimises, and what MLflow records."""
+    """A trial's result: the validation ROC AUC the tuner maximises, and what MLflow records."""
     from sklearn.metrics import roc_auc_score
 
     auc = float(roc_auc_score(label, score))
     return {
-        "loss": -auc,
         "status": "ok",
         "val_roc_auc": auc,
         "fit_seconds": time.perf_counter() - started,
@@ -178,7 +152,8 @@ def _result(label: np.ndarray, score: np.ndarray, started: float) -> dict:
 def sklearn_objective(
     estimator: str, columns: Columns, train: pd.DataFrame, validation: pd.DataFrame, seed: int
 ) -> Callable[[dict], dict]:
-    """Fit on ``train``, score the validation AUC; self-contained, so SparkTrials can ship it."""
+    """Fit on ``train``, score the validation AUC; self-contained, so SparkTrials can ship it
+    to a Python worker."""
     x_train, y_train = model_frame(train, columns), train["label"].to_numpy()
     x_val, y_val = model_frame(validation, columns), validation["label"].to_numpy()
 
@@ -288,53 +263,20 @@ def spark_objective(
     return objective
 
 
-def make_trials(estimator: str, parallelism: int, spark: SparkSession):
-    """SparkTrials for a single-node estimator asked to run trials in parallel; else Trials."""
-    from hyperopt import SparkTrials, Trials
-
-    if ESTIMATORS[estimator].kind == "sklearn" and parallelism > 1:
-        return SparkTrials(parallelism=parallelism, spark_session=spark)
-    return Trials()
-
-
 def tune(
     objective: Callable[[dict], dict],
     space: dict[str, Distribution],
     estimator: str,
     max_evals: int,
     seed: int,
-    trials,
+    tuner: Tuner,
 ) -> Tuned:
-    """Hyperopt TPE over ``space``: every trial, and the best one's hyperparameters."""
-    from hyperopt import fmin, space_eval, tpe
-
-    expressions = hyperopt_space(space)
-    fmin(
-        objective,
-        expressions,
-        algo=tpe.suggest,
-        max_evals=max_evals,
-        trials=trials,
-        rstate=np.random.default_rng(seed),
-        show_progressbar=False,
-    )
-    done = []
-    for record in trials.trials:
-        values = {k: v[0] for k, v in record["misc"]["vals"].items() if v}
-        result = record.get("result", {})
-        started, ended = record.get("book_time"), record.get("refresh_time")
-        done.append(
-            Trial(
-                number=record["tid"],
-                params=typed(estimator, space_eval(expressions, values)),
-                status=result.get("status", "fail"),
-                metrics={
-                    k: float(v) for k, v in result.items() if k in ("val_roc_auc", "fit_seconds")
-                },
-                started=started.timestamp() if started else time.time(),
-                seconds=(ended - started).total_seconds() if started and ended else 0.0,
-            )
-        )
+    """``max_evals`` trials of ``tuner`` over ``space``: every trial (its hyperparameters as the
+    estimator takes them), and the best one's hyperparameters."""
+    done = [
+        replace(trial, params=typed(estimator, trial.params))
+        for trial in tuner.search(objective, space, max_evals, seed)
+    ]
     succeeded = [t for t in done if t.status == "ok"]
     if not succeeded:
         raise RuntimeError(f"all {len(done)} tuning trials failed")
@@ -468,7 +410,8 @@ def train_model(
         single_auc = before_tuning(frame, columns, cart, settings)
     else:
         single_auc = before_tuning(checks_frame(data, columns, seed), columns, cart, settings)
-    trials = make_trials(estimator, settings.parallelism, spark)
+    single_node = ESTIMATORS[estimator].kind == "sklearn"
+    tuner = make_tuner(settings.tuner, single_node, settings.parallelism, spark)
     if ESTIMATORS[estimator].kind == "sklearn":
         tuned = tune(
             sklearn_objective(estimator, columns, parts["train"], parts["validation"], seed),
@@ -476,7 +419,7 @@ def train_model(
             estimator,
             settings.max_evals,
             seed,
-            trials,
+            tuner,
         )
         fit_on = pd.concat([parts["train"], parts["validation"]])
         model = build_sklearn(estimator, tuned.best_params, columns.categorical, seed)
@@ -495,7 +438,7 @@ def train_model(
         sizes = {p: len(f) for p, f in parts.items()}
     else:
         parts = {
-            p: data.where(F.col("part") == p).cache() for p in ("train", "validation", "holdout")
+            p: cached(data.where(F.col("part") == p)) for p in ("train", "validation", "holdout")
         }
         tuned = tune(
             spark_objective(estimator, columns, parts["train"], parts["validation"], seed),
@@ -503,7 +446,7 @@ def train_model(
             estimator,
             settings.max_evals,
             seed,
-            trials,
+            tuner,
         )
         pipeline = build_spark(
             estimator, tuned.best_params, columns.numeric, columns.categorical, seed

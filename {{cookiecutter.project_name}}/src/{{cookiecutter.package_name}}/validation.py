@@ -15,6 +15,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from . import batches
+from .caching import cached
 from .config import Settings, SourceSpec, source_keys
 from .errors import DataError
 from .names import quote
@@ -298,7 +299,7 @@ def validate(
         if missing:
             problems += missing
             continue
-        typed[name] = _typed(spec, df).cache()
+        typed[name] = cached(_typed(spec, df))
         keys = source_keys(settings, name)
         found, tally = _content_problems(
             typed[name],
@@ -344,7 +345,8 @@ def validate(
             spec.time,
             population.start,
             population.end,
-        ).cache()
+        )
+        kept = cached(kept)
         dropped = counts[f"{name}.rows"] - kept.count()
         counts[f"{name}.outside_population"] = dropped
         clean[name] = kept

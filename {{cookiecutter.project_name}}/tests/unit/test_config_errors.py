@@ -1013,3 +1013,23 @@ def test_a_run_that_trains_checks_spark_ml_ranges_before_its_first_step(
     assert "spark_logistic_regression.regParam.low: -1.0 is outside what" in err
     assert "regParam accepts: >= 0" in err
     assert not (conf_dir.parent / ".local").exists(), "nothing may be written"
+
+
+def test_parallel_hyperopt_trials_on_serverless_compute_are_refused_naming_the_keys(
+    conf_dir: Path, capsys, no_spark
+) -> None:
+    set_key("project.yml", "spark.compute", "serverless")(conf_dir)
+    set_key("project.yml", "training.parallelism", 2)(conf_dir)
+    assert main(["train", "--env", "staging", "--conf-dir", str(conf_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "training.parallelism: 2 runs Hyperopt's trials in Spark tasks (SparkTrials)" in err
+    assert "spark.compute: serverless" in err and "set training.tuner: optuna" in err
+    # where the session is local (master set), SparkTrials works: the local run is allowed
+    assert load_settings("local", conf_dir).training.parallelism == 2
+    # Optuna's parallel trials are threads: allowed on serverless
+    set_key("project.yml", "training.tuner", "optuna")(conf_dir)
+    assert load_settings("staging", conf_dir).spark.compute == "serverless"
+    # one trial at a time needs no Spark task either
+    set_key("project.yml", "training.tuner", "hyperopt")(conf_dir)
+    set_key("project.yml", "training.parallelism", 1)(conf_dir)
+    assert load_settings("staging", conf_dir).training.tuner == "hyperopt"

@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.adapters import feature_store
 from {{ cookiecutter.package_name }}.adapters.feature_store import (
     DatabricksFeatureStore,
     LocalFeatureStore,
+    LoggedVersion,
 )
 from {{ cookiecutter.package_name }}.adapters.tables import (
     DatabricksTables,
@@ -23,7 +24,7 @@ from {{ cookiecutter.package_name }}.adapters.tables import (
 from {{ cookiecutter.package_name }}.scoring import LoadedModel
 from {{ cookiecutter.package_name }}.training import Columns
 
-NAME = "staging.{{ cookiecutter.schema_name }}.supermarket"
+NAME = "staging.{{ cookiecutter.package_name }}.supermarket"
 
 
 def databricks_store(exists: bool, staleness: int | None = None):
@@ -137,9 +138,13 @@ def test_log_model_packages_the_feature_lookups() -> None:
     store.training_set(MagicMock(), ["age"])
     model = object()
     registry = MagicMock()
-    registry.search_model_versions.return_value = [MagicMock(version="1"), MagicMock(version="3")]
+    registry.search_model_versions.return_value = [
+        MagicMock(version="3", model_id="m-3"),  # Unity Catalog's versions know their model
+        MagicMock(version="1", model_id="m-1"),
+    ]
     with patch.object(mlflow, "MlflowClient", return_value=registry):
-        assert store.log_model(model, "sklearn", "staging.s.model", None, ["x==1"]) == "3"
+        logged = store.log_model(model, "sklearn", "staging.s.model", None, ["x==1"])
+    assert logged == LoggedVersion("3", "m-3")
     client.log_model.assert_called_once_with(
         model=model,
         artifact_path="model",

@@ -1,11 +1,14 @@
-"""The Databricks notebooks are shells: each declares its widgets and calls ``run_task`` once.
+"""The Databricks notebooks (classic compute) and the task script (serverless) are shells: each
+notebook declares its widgets and calls ``run_task`` once; the script passes its arguments.
 
 The notebooks are executed here as Databricks runs them (from notebooks/, with a ``dbutils``
-holding the task's parameters); ``run_task`` is then tested on its own.
+holding the task's parameters), the script as a Python-script task runs it (from any folder,
+with its arguments); ``run_task`` is then tested on its own.
 """
 
 from __future__ import annotations
 
+import runpy
 import sys
 from datetime import date
 from pathlib import Path
@@ -17,6 +20,7 @@ from {{ cookiecutter.package_name }}.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.py"))
+SCRIPT = PROJECT_ROOT / "jobs" / "run_task.py"
 DATED = {"infer", "deliver"}  # the tasks that take a score_date
 
 
@@ -64,6 +68,38 @@ def test_notebook_passes_its_widgets_to_run_task(notebook: Path, monkeypatch) ->
     assert kwargs.pop("env") == "staging"
     assert (notebook.parent / kwargs.pop("conf_dir")).resolve() == PROJECT_ROOT / "conf"
     assert kwargs == ({"score_date": "2025-06-30"} if notebook.stem in DATED else {})
+
+
+def run_script(args: list[str], monkeypatch, folder: Path) -> list:
+    calls = []
+    monkeypatch.setattr(jobs, "run_task", lambda *args, **kwargs: calls.append((args, kwargs)))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setattr(sys, "argv", [str(SCRIPT), *args])
+    monkeypatch.chdir(folder)  # serverless: the working directory is not the repository's
+    runpy.run_path(str(SCRIPT), run_name="__main__")
+    return calls
+
+
+@pytest.mark.parametrize("task", sorted(jobs.TASKS))
+def test_the_task_script_passes_its_arguments_to_run_task(
+    task: str, monkeypatch, tmp_path: Path
+) -> None:
+    dated = ["--score-date", "2025-06-30"] if task in DATED else []
+    [(args, kwargs)] = run_script([task, "--env", "staging", *dated], monkeypatch, tmp_path)
+    assert sys.path[0] == str(PROJECT_ROOT / "src")
+    assert args == (task,)
+    assert kwargs == {
+        "env": "staging",
+        "conf_dir": PROJECT_ROOT / "conf",
+        "score_date": "2025-06-30" if dated else "",
+    }
+
+
+def test_the_task_script_needs_an_environment(monkeypatch, tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        run_script(["train"], monkeypatch, tmp_path)
+    assert stopped.value.code == 2
+    assert "--env" in capsys.readouterr().err
 
 
 @pytest.fixture

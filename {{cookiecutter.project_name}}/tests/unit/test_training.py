@@ -1,4 +1,5 @@
-"""Tuning pieces: search spaces, types, the member split, and the choice of Hyperopt trials."""
+"""Tuning pieces: search spaces and what each tuner draws from them, types, the member split,
+and the choice of tuner and of parallel trials."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
+import optuna
 from hyperopt import SparkTrials, Trials
 from hyperopt.pyll import stochastic
 
@@ -20,13 +22,12 @@ from {{ cookiecutter.package_name }}.estimators import typed
 from {{ cookiecutter.package_name }}.training import (
     Columns,
     before_tuning,
-    hyperopt_space,
-    make_trials,
     model_frame,
     sklearn_objective,
     tune,
     with_part,
 )
+from {{ cookiecutter.package_name }}.tuners import Hyperopt, Optuna, hyperopt_space, make_tuner, optuna_params
 
 SPACE = {
     "learning_rate": Distribution(distribution="loguniform", low=0.01, high=0.3),
@@ -35,17 +36,41 @@ SPACE = {
 }
 
 
-def test_samples_stay_inside_the_declared_ranges() -> None:
-    space = hyperopt_space(
-        {**SPACE, "max_features": Distribution(distribution="choice", options=[0.5, 1.0])}
-    )
-    rng = np.random.default_rng(0)
-    for _ in range(200):
-        sample = stochastic.sample(space, rng=rng)
-        assert 0.01 <= sample["learning_rate"] <= 0.3
-        assert sample["max_iter"] in (20, 30, 40, 50, 60)
-        assert 0 <= sample["l2_regularization"] <= 1
-        assert sample["max_features"] in (0.5, 1.0)
+DRAWN = {
+    **SPACE,
+    # bounds that are not multiples of q: both tuners round them to the nearest multiple
+    "max_leaf_nodes": Distribution(distribution="quniform", low=22, high=58, q=10),
+    "max_features": Distribution(distribution="choice", options=[0.5, 1.0]),
+}
+
+
+def hyperopt_draws(space: dict, n: int) -> list[dict]:
+    expressions, rng = hyperopt_space(space), np.random.default_rng(0)
+    return [stochastic.sample(expressions, rng=rng) for _ in range(n)]
+
+
+def optuna_draws(space: dict, n: int) -> list[dict]:
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    return [optuna_params(study.ask(), space) for _ in range(n)]
+
+
+@pytest.mark.parametrize("draws", [hyperopt_draws, optuna_draws], ids=["hyperopt", "optuna"])
+def test_both_tuners_draw_from_the_same_bounds_and_choices(draws) -> None:
+    drawn = pd.DataFrame(draws(DRAWN, 600))
+    # the same grid of multiples of q, ends included
+    assert set(drawn["max_iter"]) == {20, 30, 40, 50, 60}
+    assert set(drawn["max_leaf_nodes"]) == {20, 30, 40, 50, 60}
+    assert set(drawn["max_features"]) == {0.5, 1.0}
+    # continuous ranges: inside the bounds, reaching close to both ends
+    for name, (low, high) in {"learning_rate": (0.01, 0.3), "l2_regularization": (0, 1)}.items():
+        values = drawn[name]
+        assert low <= values.min() < low + 0.05 * (high - low)
+        assert high - 0.05 * (high - low) < values.max() <= high
+    # loguniform: uniform in the logarithm, so half the draws fall below the geometric mean
+    below = (drawn["learning_rate"] < np.sqrt(0.01 * 0.3)).mean()
+    assert 0.44 < below < 0.56
+    assert 0.44 < (drawn["l2_regularization"] < 0.5).mean() < 0.56
 
 
 def test_integer_hyperparameters_are_cast() -> None:
@@ -76,9 +101,14 @@ def test_split_is_by_entity_stable_and_sized(spark) -> None:
 
 
 def test_single_node_trials_run_in_parallel_only_when_asked(spark) -> None:
-    assert isinstance(make_trials("hist_gradient_boosting", 2, spark), SparkTrials)
-    assert type(make_trials("hist_gradient_boosting", 1, spark)) is Trials
-    assert type(make_trials("spark_gbt", 4, spark)) is Trials  # Spark ML cannot fit inside a task
+    assert isinstance(make_tuner("hyperopt", True, 2, spark).trials, SparkTrials)
+    assert type(make_tuner("hyperopt", True, 1, spark).trials) is Trials
+    # Spark ML cannot fit inside a task: one trial at a time, whatever the tuner
+    assert type(make_tuner("hyperopt", False, 4, spark).trials) is Trials
+    assert make_tuner("optuna", True, 3) == Optuna(n_jobs=3)
+    assert make_tuner("optuna", False, 3) == Optuna(n_jobs=1)
+    assert make_tuner("optuna", True, 2).parallelism == 2
+    assert isinstance(make_tuner("hyperopt", True, 1, spark), Hyperopt)
 
 
 def test_model_frame_makes_numbers_of_booleans_with_gaps() -> None:
@@ -97,14 +127,16 @@ def learnable(rows: int, seed: int) -> pd.DataFrame:
     return pd.DataFrame({"x": x, "kind": kind, "label": label})
 
 
-@pytest.mark.parametrize("parallelism", [1, 2])
-def test_tune_records_every_trial_and_the_best(spark, parallelism: int) -> None:
+@pytest.mark.parametrize(
+    ("tuner", "parallelism"), [("hyperopt", 1), ("hyperopt", 2), ("optuna", 1), ("optuna", 2)]
+)
+def test_tune_records_every_trial_and_the_best(spark, tuner: str, parallelism: int) -> None:
     columns = Columns(numeric=["x"], categorical=["kind"])
     objective = sklearn_objective(
         "hist_gradient_boosting", columns, learnable(600, 1), learnable(300, 2), seed=0
     )
-    trials = make_trials("hist_gradient_boosting", parallelism, spark)
-    tuned = tune(objective, SPACE, "hist_gradient_boosting", max_evals=3, seed=0, trials=trials)
+    searcher = make_tuner(tuner, True, parallelism, spark)
+    tuned = tune(objective, SPACE, "hist_gradient_boosting", max_evals=3, seed=0, tuner=searcher)
     assert len(tuned.trials) == 3 and all(t.status == "ok" for t in tuned.trials)
     assert tuned.best_validation_auc == max(t.metrics["val_roc_auc"] for t in tuned.trials) > 0.8
     assert isinstance(tuned.best_params["max_iter"], int)

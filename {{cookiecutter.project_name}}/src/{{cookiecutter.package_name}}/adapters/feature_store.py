@@ -8,7 +8,10 @@ models logged with their feature lookups).
 
 from __future__ import annotations
 
+import tempfile
+from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 import mlflow
@@ -19,6 +22,15 @@ from pyspark.sql import functions as F
 from ..features.lookup import as_of_join
 from ..scoring import LoadedModel, score
 from .tables import DatabricksTables, Tables
+
+
+@dataclass(frozen=True)
+class LoggedVersion:
+    """A model logged and registered: its version, and MLflow 3's id of the logged model ("" where
+    the registry does not say)."""
+
+    version: str
+    model_id: str
 
 
 class FeatureStore(Protocol):
@@ -36,12 +48,36 @@ class FeatureStore(Protocol):
 
     def log_model(
         self, model: Any, kind: str, name: str, example: Any, requirements: list[str]
-    ) -> str:
+    ) -> LoggedVersion:
         """Log ``model`` to the active MLflow run, register it as ``name``; the new version."""
 
 
 def _flavor(kind: str):
     return mlflow.spark if kind == "spark" else mlflow.sklearn
+
+
+def _log_spark_model(model: Any, name: str, **saved: Any) -> LoggedVersion:
+    """A Spark ML model as a LoggedModel of the active run, registered as ``name``.
+
+    ``mlflow.spark.log_model`` still logs under a run's artifact path and makes no LoggedModel
+    (MLflow 3.x), so the model is saved as the flavor saves it, then logged to a LoggedModel of
+    its own: it gets a ``model_id``, as a scikit-learn model does."""
+    from mlflow.entities import LoggedModelStatus
+
+    run_id = mlflow.active_run().info.run_id
+    logged = mlflow.initialize_logged_model(name="model", source_run_id=run_id, model_type="spark")
+    client = mlflow.MlflowClient()
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "model"
+            mlflow.spark.save_model(model, str(path), **saved)
+            client.log_model_artifacts(logged.model_id, str(path))
+    except BaseException:
+        mlflow.finalize_logged_model(logged.model_id, LoggedModelStatus.FAILED)
+        raise
+    mlflow.finalize_logged_model(logged.model_id, LoggedModelStatus.READY)
+    version = mlflow.register_model(f"models:/{logged.model_id}", name)
+    return LoggedVersion(str(version.version), logged.model_id)
 
 
 class LocalFeatureStore:
@@ -81,7 +117,7 @@ class LocalFeatureStore:
 
     def log_model(
         self, model: Any, kind: str, name: str, example: Any, requirements: list[str]
-    ) -> str:
+    ) -> LoggedVersion:
         """Log with a signature inferred from ``example`` (a few input rows), the example
         itself and exactly ``requirements``; register as ``name``. Returns the new version."""
         output = model.transform(example) if kind == "spark" else model.predict_proba(example)
@@ -92,22 +128,22 @@ class LocalFeatureStore:
             output = output.select("prediction").toPandas()
         signature = mlflow.models.infer_signature(example, output)
         common = {
-            "registered_model_name": name,
             "signature": signature,
             "input_example": example,
             "pip_requirements": requirements,
         }
         if kind == "spark":
-            info = mlflow.spark.log_model(model, "model", **common)
-        else:  # cloudpickle: skops, the default, refuses tree models outside Databricks
-            info = mlflow.sklearn.log_model(
-                model,
-                name="model",
-                serialization_format="cloudpickle",
-                pyfunc_predict_fn="predict_proba",
-                **common,
-            )
-        return str(info.registered_model_version)
+            return _log_spark_model(model, name, **common)
+        # cloudpickle: skops, the default, refuses tree models outside Databricks
+        info = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            registered_model_name=name,
+            serialization_format="cloudpickle",
+            pyfunc_predict_fn="predict_proba",
+            **common,
+        )
+        return LoggedVersion(str(info.registered_model_version), info.model_id or "")
 
 
 class DatabricksFeatureStore:
@@ -188,7 +224,7 @@ class DatabricksFeatureStore:
 
     def log_model(
         self, model: Any, kind: str, name: str, example: Any, requirements: list[str]
-    ) -> str:
+    ) -> LoggedVersion:
         """Log the model with its feature lookups, so that scoring finds the features itself.
 
         Feature Engineering infers the signature from the training set and writes the model's
@@ -205,5 +241,8 @@ class DatabricksFeatureStore:
             infer_input_example=True,
             **({"pyfunc_predict_fn": "predict_proba"} if kind == "sklearn" else {}),
         )
+        # Feature Engineering returns nothing: the newest version is this one (Unity Catalog's
+        # versions carry the logged model's id)
         versions = mlflow.MlflowClient().search_model_versions(f"name = '{name}'")
-        return str(max(int(v.version) for v in versions))
+        newest = max(versions, key=lambda v: int(v.version))
+        return LoggedVersion(str(newest.version), getattr(newest, "model_id", None) or "")

@@ -64,6 +64,7 @@ def load(name: str, alias: str, spark: SparkSession) -> LoadedModel:
         definitions=tags.get("features.definitions"),
         groups=groups,
         cohort=tags.get("features.cohort", ""),
+        model_id=tags.get("model_id") or getattr(found, "model_id", None) or "",
     )
 
 

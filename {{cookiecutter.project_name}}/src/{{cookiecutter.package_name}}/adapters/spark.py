@@ -7,6 +7,7 @@ import sys
 
 from pyspark.sql import SparkSession
 
+from ..caching import is_connect
 from ..config import SparkSettings, StorageSettings
 
 
@@ -36,8 +37,10 @@ def get_spark(spark: SparkSettings, storage: StorageSettings, app_name: str) -> 
             builder = builder.config("spark.sql.warehouse.dir", str(storage.warehouse_dir))
         session = builder.getOrCreate()
         session.sparkContext.setLogLevel("WARN")
-    # Runtime settings: applied even when an existing session is reused.
+    # Runtime settings: applied even when an existing session is reused. Serverless compute
+    # takes only a few settings, these two among them.
     session.conf.set("spark.sql.shuffle.partitions", str(spark.shuffle_partitions))
     session.conf.set("spark.sql.session.timeZone", spark.session_timezone)
-    session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")  # fast pandas <-> Spark
+    if not is_connect(session):  # Spark Connect moves data to pandas through Arrow anyway
+        session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")  # fast pandas
     return session

@@ -13,7 +13,7 @@ import mlflow
 from mlflow.entities import Metric, Param, RunTag
 
 from ..config import TrackingSettings
-from ..training import Trial
+from ..tuners import Trial
 from . import files
 
 _SQLITE = "sqlite:///"
@@ -76,8 +76,9 @@ def git_state(root: Path) -> tuple[str, str]:
     return git_commit(root), "unknown" if changes is None else str(bool(changes)).lower()
 
 
-def log_trials(parent_run_id: str, trials: list[Trial]) -> None:
-    """Each tuning trial as a run nested under ``parent_run_id``, written in one batch each."""
+def log_trials(parent_run_id: str, trials: list[Trial], tuner: str) -> None:
+    """Each tuning trial as a run nested under ``parent_run_id``, written in one batch each,
+    the same way whichever ``tuner`` (hyperopt, optuna) ran it."""
     client = mlflow.MlflowClient()
     parent = client.get_run(parent_run_id)
     for trial in trials:
@@ -88,6 +89,7 @@ def log_trials(parent_run_id: str, trials: list[Trial]) -> None:
             tags={
                 "mlflow.parentRunId": parent_run_id,
                 "trial": str(trial.number),
+                "tuner": tuner,
                 **_process_tags(),
             },
             run_name=f"trial-{trial.number:03d}",
@@ -109,10 +111,12 @@ def log_run_contents(
     tags: dict[str, str],
     figures: dict[str, Any],
     documents: dict[str, Any],
+    model_id: str = "",
 ) -> None:
-    """Everything a run records besides its model, into the active run."""
+    """Everything a run records besides its model, into the active run; the metrics linked to
+    the logged model ``model_id`` as well, when given (MLflow 3)."""
     mlflow.log_params({k: str(v) for k, v in params.items()})
-    mlflow.log_metrics(metrics)
+    mlflow.log_metrics(metrics, model_id=model_id or None)
     mlflow.set_tags(tags)
     for path, figure in figures.items():  # a matplotlib figure, or PNG bytes already drawn
         if isinstance(figure, bytes):

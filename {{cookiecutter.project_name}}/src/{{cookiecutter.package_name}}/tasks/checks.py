@@ -16,6 +16,7 @@ from .scoring import score_date
 LINEAGE = [
     "model_name",
     "model_version",
+    "model_id",
     "run_id",
     "git_commit",
     "git_dirty",

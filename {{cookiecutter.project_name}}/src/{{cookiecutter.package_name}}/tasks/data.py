@@ -7,6 +7,7 @@ from datetime import date
 from .. import validation
 from ..adapters import tracking
 from ..adapters.tables import read_source
+from ..caching import clear
 from ..config import Settings
 from ..context import Platform
 from ..errors import ConfigError, DataError
@@ -54,7 +55,7 @@ def validate_data(p: Platform) -> None:
         p.tables.write(df, name, metadata)
     for key, value in checked.counts.items():
         print(f"  {key}: {value:,}")
-    p.spark.catalog.clearCache()  # steps hand data on through tables only
+    clear(p.spark)  # steps hand data on through tables only
     tags = {"step": "validate-data", **{f"source.{n}": s for n, s in origins.items()}}
     with p.start_run("validate-data", tags):
         counts = {k: float(v) for k, v in checked.counts.items()}

@@ -8,6 +8,7 @@ import pandas as pd
 from pyspark.sql import DataFrame
 
 from ..adapters import faults, registry, tracking
+from ..caching import cached, clear
 from ..cohorts import Cohort, columns_needed, columns_read, evaluate, where_column
 from ..context import Platform
 from ..errors import ConfigError, DataError, RegistryError, RejectedError
@@ -119,11 +120,13 @@ def train(p: Platform) -> None:
     """labels + supermarket -> a tuned model, registered and given the alias `challenger`."""
     settings, cart = p.settings, p.cart
     current_features(p)
-    data = with_part(
-        p.store.training_set(training_rows(p), list(cart.features)),
-        settings.split,
-        list(settings.entity.key),
-    ).cache()
+    data = cached(
+        with_part(
+            p.store.training_set(training_rows(p), list(cart.features)),
+            settings.split,
+            list(settings.entity.key),
+        )
+    )
     # enough rows of both classes in each part, before any trial
     check_split(data, settings, cart.population.name if cart.population else None)
     table_definitions = p.store.state()["definitions"]
@@ -137,11 +140,15 @@ def train(p: Platform) -> None:
     name, estimator = settings.registry.model_name, settings.training.estimator
     with p.start_run(f"train-{estimator}", {"step": "train", **lineage}) as run:
         fitted = train_model(data, cart, settings.training, p.spark)
-        tracking.log_trials(run.info.run_id, fitted.tuned.trials)
+        tracking.log_trials(run.info.run_id, fitted.tuned.trials, settings.training.tuner)
         scores = metrics(fitted.holdout_label, fitted.holdout_score)
+        logged = p.store.log_model(
+            fitted.model, fitted.kind, name, fitted.example, model_requirements(fitted.kind)
+        )
         tracking.log_run_contents(
             params={
                 "estimator": estimator,
+                "tuner": settings.training.tuner,
                 "max_evals": settings.training.max_evals,
                 "n_features": len(cart.features),
                 **{f"best.{k}": v for k, v in fitted.tuned.best_params.items()},
@@ -151,7 +158,7 @@ def train(p: Platform) -> None:
                 **{f"holdout_{k}": v for k, v in scores.items()},
                 "best_val_roc_auc": fitted.tuned.best_validation_auc,
             },
-            tags={},
+            tags={"model_id": logged.model_id},
             figures={
                 "plots/roc.png": roc_figure(
                     fitted.holdout_label, fitted.holdout_score, "Holdout ROC"
@@ -181,12 +188,13 @@ def train(p: Platform) -> None:
                 ],
                 **_conf_texts(p),
             },
+            model_id=logged.model_id,  # the metrics belong to the logged model too
         )
-        version = p.store.log_model(
-            fitted.model, fitted.kind, name, fitted.example, model_requirements(fitted.kind)
-        )
-    p.spark.catalog.clearCache()  # steps hand data on through tables only
-    registry.tag_version(name, version, {"run_id": run.info.run_id, **lineage})
+    version = logged.version
+    clear(p.spark)  # steps hand data on through tables only
+    registry.tag_version(
+        name, version, {"run_id": run.info.run_id, "model_id": logged.model_id, **lineage}
+    )
     registry.set_alias(name, "challenger", version)
     print(
         f"  {len(fitted.tuned.trials)} trials; holdout ROC AUC {scores['roc_auc']:.3f}; "
@@ -228,7 +236,7 @@ def _holdout_scores(p: Platform, models: dict[str, LoadedModel]) -> dict[str, pd
     key = list(p.settings.entity.key)
     looked_up = p.store.lookup(training_rows(p), inputs)
     holdout = with_part(looked_up, p.settings.split, key).where("part = 'holdout'")
-    holdout = _with_filters(p, holdout, wheres).cache()
+    holdout = cached(_with_filters(p, holdout, wheres))
     keys = p.settings.entity.keys
     keep = [*keys, "label", *columns_needed(cohorts), *(where_column(n) for n in wheres)]
     scored = {
@@ -349,7 +357,11 @@ def _record_decision(
     tracking.log_run_contents(
         params={"challenger_version": challenger.version, "champion_version": against},
         metrics={f"{role}_{k}": v for role, r in results.items() for k, v in r.items()},
-        tags={"gate.decision": decision.verdict, "model": name},
+        tags={
+            "gate.decision": decision.verdict,
+            "model": name,
+            **{f"{role}_model_id": models[role].model_id for role in scored},
+        },
         figures={
             "gate/roc_overlay.png": figures["roc"],
             "gate/pr_overlay.png": figures["precision_recall"],
@@ -436,6 +448,7 @@ def _primary(p: Platform, scored: dict[str, pd.DataFrame], comparison: Compariso
 
 LINEAGE_TAGS = (
     "run_id",
+    "model_id",
     "git_commit",
     "git_dirty",
     "data_snapshot",
@@ -456,6 +469,7 @@ def _report_lineage(challenger: LoadedModel, champion: LoadedModel | None) -> di
     if champion is not None:
         found["champion version"] = champion.version
         found["champion run_id"] = champion.run_id
+        found["champion model_id"] = champion.model_id or "not recorded"
     return found
 
 
@@ -542,7 +556,7 @@ def validate(p: Platform) -> None:
         report = _record_decision(
             p, run.info.run_id, models, scored, results, decision, comparison, cohorts
         )
-    p.spark.catalog.clearCache()
+    clear(p.spark)
     challenger = models["challenger"].version
     print(f"  {decision.verdict}: {name} version {challenger} against champion {against or 'none'}")
     for reason in decision.reasons:
@@ -631,7 +645,10 @@ def deploy(p: Platform) -> None:
         _finish_promotion(p, champion, challenger, crashed)
         if challenger in (None, champion):
             return
-    attempt = {"challenger_version": challenger or "none"}
+    attempt = {
+        "challenger_version": challenger or "none",
+        "challenger_model_id": tags.get("model_id", ""),
+    }
     refusal = _refusal(name, challenger, tags, champion)
     if refusal:
         with _record(p, "deploy", {}, outcome="refused", reason=refusal, **attempt):
@@ -672,7 +689,8 @@ def rollback(p: Platform) -> None:
         raise RegistryError([f"model {name!r} has no @previous_champion: nothing to roll back to"])
     champion = registry.alias_version(name, "champion")
     moves = {"champion": (champion, previous), "previous_champion": (previous, None)}
-    with _record(p, "rollback", moves, outcome="rolled back") as run:
+    model_id = registry.version_tags(name, previous).get("model_id", "")
+    with _record(p, "rollback", moves, outcome="rolled back", model_id=model_id) as run:
         registry.set_alias(name, "champion", previous)  # the commit point
         registry.delete_alias(name, "previous_champion")
         if champion:

@@ -10,6 +10,7 @@ from datetime import date, datetime, timezone
 from pyspark.sql import functions as F
 
 from ..adapters import faults, files, registry, tracking
+from ..caching import cached, uncache
 from ..context import Platform
 from ..delivery import report, worklist
 from ..errors import DataError, StorageError
@@ -81,6 +82,7 @@ def infer(p: Platform) -> None:
         lineage = {
             "model_name": name,
             "model_version": champion.version,
+            "model_id": champion.model_id,
             "run_id": champion.run_id,
             "git_commit": commit,
             "git_dirty": dirty,
@@ -158,9 +160,8 @@ def deliver(p: Platform) -> None:
     extras = p.store.lookup(
         listed.select(*entity.key, F.col("score_date").alias(entity.as_of)), cut.extra_columns
     ).drop(entity.as_of)
-    table = (
-        listed.join(extras, list(entity.key), "left")
-        .select(
+    table = cached(  # read once for the CSV and the table
+        listed.join(extras, list(entity.key), "left").select(
             "rank",
             *entity.key,
             "score",
@@ -170,7 +171,6 @@ def deliver(p: Platform) -> None:
             "model_version",
             "score_date",
         )
-        .cache()  # the CSV and the table hold the same rows
     )
     rows = table.orderBy("rank").toPandas()
     csv = cut.csv_dir / f"{settings.project.name}_{day.isoformat()}.csv"
@@ -208,7 +208,7 @@ def deliver(p: Platform) -> None:
         raise
     faults.point("deliver:table-committed", paths=list(staged.values()))
     files.commit(staged)
-    table.unpersist()
+    uncache(table)
     with p.start_run("deliver", {"step": "deliver", "score_date": day.isoformat()}):
         tracking.log_run_contents(
             {},

@@ -28,6 +28,7 @@ module "ml_jobs" {
   schema             = "{{ cookiecutter.schema_name }}"
   experiment_name    = "/Shared/prod-{{ cookiecutter.project_name }}"
   model_name         = "{{ cookiecutter.__prod_model_name }}"
+  compute            = "{{ cookiecutter.job_compute }}"
   node_type          = "{{ cookiecutter.__node_type }}"
   timezone           = "{{ cookiecutter.schedule_timezone }}"
   schedules = {

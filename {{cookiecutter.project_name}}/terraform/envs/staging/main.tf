@@ -28,6 +28,7 @@ module "ml_jobs" {
   schema             = "{{ cookiecutter.schema_name }}"
   experiment_name    = "/Shared/staging-{{ cookiecutter.project_name }}"
   model_name         = "{{ cookiecutter.__staging_model_name }}"
+  compute            = "{{ cookiecutter.job_compute }}"
   node_type          = "{{ cookiecutter.__node_type }}"
   timezone           = "{{ cookiecutter.schedule_timezone }}"
   schedules = {

@@ -102,8 +102,42 @@ variable "spark_version" {
   }
 }
 
+variable "compute" {
+  description = "What the jobs run on: serverless (jobs compute, a Python environment per job) or classic (a job cluster on an ML runtime)."
+  type        = string
+
+  validation {
+    condition     = contains(["serverless", "classic"], var.compute)
+    error_message = "compute must be serverless or classic (the same as spark.compute in conf/project.yml)."
+  }
+}
+
+variable "serverless_environment_version" {
+  description = "Serverless environment version of the jobs' Python environment (compute = serverless). 4 and later run Spark ML (Python 3.12, Spark 4 through Databricks Connect)."
+  type        = string
+  default     = "4"
+}
+
+variable "serverless_dependencies" {
+  description = "What the serverless environment installs (compute = serverless): the dependencies of pyproject.toml but pyspark, which serverless compute provides (Databricks Connect). The template's tests keep the two lists equal."
+  type        = list(string)
+  default = [
+    "databricks-feature-engineering>=0.12,<1",
+    "databricks-sdk>=0.56,<1",
+    "hyperopt>=0.2.7,<0.4",
+    "jinja2>=3.1,<4",
+    "mlflow>=3.1,<4",
+    "optuna>=4.0,<6",
+    "pandas>=2.2,<3",
+    "pydantic>=2.7,<3",
+    "matplotlib>=3.8",
+    "pyyaml>=6",
+    "scikit-learn>=1.5,<2",
+  ]
+}
+
 variable "node_type" {
-  description = "VM type of the job clusters (chosen per cloud when the project was generated)."
+  description = "VM type of the job clusters (compute = classic; chosen per cloud when the project was generated)."
   type        = string
 }
 
