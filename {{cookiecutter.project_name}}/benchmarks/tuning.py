@@ -1,16 +1,17 @@
-"""P2: what the tuning harness costs, and what SparkTrials buys.
+"""P2: what the tuning harness costs, and what parallel trials buy.
 
-Overhead: the pipeline's tuning (Hyperopt TPE over the configured search space, each trial fitted
+Overhead: the pipeline's tuning (the configured tuner's TPE over its search space, each trial fitted
 and scored on the validation part, then every trial logged to MLflow) against bare fits of the
 same model with the same hyperparameters on the same rows. Everything that is not the fit counts
 as overhead: suggesting, scoring the validation part, logging. An untimed warm-up comes first
 (imports, caches, the MLflow experiment): the pipeline pays those once a run, not per trial.
 
 Parallel trials: a single-node objective of at least ``long_trial_seconds`` per trial (a
-gradient-boosting fit with early stopping off, sized to this machine), tuned with ``Trials`` and
-with ``SparkTrials(parallelism=2)``, both chosen by the pipeline's own ``make_trials``. Once with
-each fit held to one thread (the harness's own speed-up), once with the library's default of
-every core (what a 2-core laptop sees: both fits of a round share the same cores).
+gradient-boosting fit with early stopping off, sized to this machine), tuned with Hyperopt's
+``Trials``, with ``SparkTrials(parallelism=2)`` (Spark tasks) and with Optuna's two threads
+(``n_jobs=2``, what serverless compute allows), all chosen by the pipeline's ``make_tuner``.
+Once with each fit held to one thread (the harness's own speed-up), once with the library's
+default of every core (what a 2-core laptop sees: both fits of a round share the same cores).
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ import time
 from .common import Context, measured, target, timed
 
 LONG_ESTIMATOR = "hist_gradient_boosting"
+# (name, tuner, trials at a time): one at a time, Spark tasks, threads of the driver
+MODES = (
+    ("trials", "hyperopt", 1),
+    ("spark_trials", "hyperopt", 2),
+    ("optuna_threads", "optuna", 2),
+)
 
 
 def _data(ctx: Context):
@@ -36,7 +43,6 @@ def _data(ctx: Context):
 
 
 def overhead(ctx: Context, data, columns) -> dict:
-    from hyperopt import Trials
     from pyspark.sql import functions as F
 
     from {{ cookiecutter.package_name }}.adapters import tracking
@@ -52,6 +58,7 @@ def overhead(ctx: Context, data, columns) -> dict:
         spark_objective,
         tune,
     )
+    from {{ cookiecutter.package_name }}.tuners import make_tuner
 
     p, settings = ctx.platform, ctx.platform.settings.training
     estimator, seed, n = settings.estimator, settings.seed, ctx.size.overhead_trials
@@ -72,14 +79,17 @@ def overhead(ctx: Context, data, columns) -> dict:
         def bare_fit(params: dict) -> None:
             build_spark(estimator, params, columns.numeric, columns.categorical, seed).fit(train)
 
+    def one_at_a_time():
+        return make_tuner(settings.tuner, ESTIMATORS[estimator].kind == "sklearn", 1, p.spark)
+
     def harness():
-        tuned = tune(objective, space, estimator, n, seed, Trials())
+        tuned = tune(objective, space, estimator, n, seed, one_at_a_time())
         with p.start_run("bench-tuning", {"step": "bench"}) as run:
-            tracking.log_trials(run.info.run_id, tuned.trials)
+            tracking.log_trials(run.info.run_id, tuned.trials, settings.tuner)
         return tuned
 
     p.connect_tracking()
-    warm = tune(objective, space, estimator, 2, seed, Trials())
+    warm = tune(objective, space, estimator, 2, seed, one_at_a_time())
     bare_fit(warm.trials[0].params)  # imports, caches and the experiment exist before timing
     ratios, harness_s, bare_s = [], [], []
     for i in range(ctx.repeat):
@@ -93,6 +103,7 @@ def overhead(ctx: Context, data, columns) -> dict:
     per_trial = statistics.median(h - b for h, b in zip(harness_s, bare_s, strict=True))
     return {
         "estimator": estimator,
+        "tuner": settings.tuner,
         "trials": n,
         "harness_seconds_per_trial": measured(harness_s),
         "bare_fit_seconds_per_trial": measured(bare_s),
@@ -149,7 +160,8 @@ def _iterations_for(columns, train, seed: int, seconds: float) -> int:
 
 def parallel(ctx: Context, data, columns) -> dict:
     from {{ cookiecutter.package_name }}.config import Distribution
-    from {{ cookiecutter.package_name }}.training import make_trials, pandas_parts, tune
+    from {{ cookiecutter.package_name }}.training import pandas_parts, tune
+    from {{ cookiecutter.package_name }}.tuners import make_tuner
 
     p, seed, n = ctx.platform, ctx.platform.settings.training.seed, ctx.size.parallel_trials
     parts = pandas_parts(data, columns)
@@ -163,29 +175,35 @@ def parallel(ctx: Context, data, columns) -> dict:
         objective = _long_objective(
             columns, parts["train"], parts["validation"], seed, max_iter, threads
         )
-        walls: dict[str, list[float]] = {"trials": [], "spark_trials": []}
+        walls: dict[str, list[float]] = {mode: [] for mode, _, _ in MODES}
         trial_seconds: list[float] = []
         in_spark: dict[str, list[float]] = {"fit": [], "trial": []}
         for _ in range(ctx.repeat):
-            for mode, parallelism in (("trials", 1), ("spark_trials", 2)):
-                trials = make_trials(LONG_ESTIMATOR, parallelism, p.spark)
+            for mode, tuner, parallelism in MODES:
+                searcher = make_tuner(tuner, True, parallelism, p.spark)
                 seconds, tuned = timed(
-                    lambda t=trials, o=objective: tune(o, space, LONG_ESTIMATOR, n, seed, t)
+                    lambda t=searcher, o=objective: tune(o, space, LONG_ESTIMATOR, n, seed, t)
                 )
                 walls[mode].append(seconds)
                 fits = [t.metrics["fit_seconds"] for t in tuned.trials]
                 if mode == "trials":
                     trial_seconds.append(statistics.median(fits))
-                else:  # what a trial costs in a Python worker, and from booking to result
+                elif mode == "spark_trials":  # a trial's cost in a Python worker, booked to done
                     in_spark["fit"].append(statistics.median(fits))
                     in_spark["trial"].append(statistics.median(t.seconds for t in tuned.trials))
         speedups = [a / b for a, b in zip(walls["trials"], walls["spark_trials"], strict=True)]
-        print(f"  {variant}: SparkTrials {statistics.median(speedups):.2f}x Trials")
+        threaded = [a / b for a, b in zip(walls["trials"], walls["optuna_threads"], strict=True)]
+        print(
+            f"  {variant}: SparkTrials {statistics.median(speedups):.2f}x Trials, "
+            f"Optuna's threads {statistics.median(threaded):.2f}x"
+        )
         result[variant] = {
             "trial_seconds": measured(trial_seconds, 2),
             "trials_wall_seconds": measured(walls["trials"], 1),
             "spark_trials_wall_seconds": measured(walls["spark_trials"], 1),
             "speedup": measured(speedups),
+            "optuna_threads_wall_seconds": measured(walls["optuna_threads"], 1),
+            "optuna_threads_speedup": measured(threaded),
             "spark_trials_fit_seconds": measured(in_spark["fit"], 2),
             "spark_trials_trial_seconds": measured(in_spark["trial"], 2),
         }

@@ -90,3 +90,21 @@ def test_every_mapped_feature_is_computed_with_its_declared_type(spark) -> None:
         for f, spec in group.features.items()
     }
     assert dict(table.dtypes) == {**key_types, entity.as_of: "date", **declared}
+
+
+def test_runs_of_their_own_write_nowhere_a_deployed_environment_writes() -> None:
+    # conf/envs/test.yml, the pull-request runs' namespace: every table, the volume, the
+    # experiment and the model differ from each deployed environment's (remote_jobs submits
+    # pull-request runs with it, and refuses one that shares a name)
+    from {{ cookiecutter.package_name }}.remote_jobs import DEPLOYED, environment, shared_names
+
+    deployed = [env for env in DEPLOYED if env in ENVS]
+    own = [
+        env
+        for env in ENVS
+        if env not in DEPLOYED and load_settings(env, CONF).storage.catalog is not None
+    ]
+    assert "test" in own
+    for env in own:
+        for other in deployed:
+            assert shared_names(environment(env, CONF), environment(other, CONF)) == []

@@ -58,6 +58,16 @@ def source_keys(settings: Settings, name: str) -> list[str]:
 OWN_TABLES = ("features", "inference", "delivery")  # <section>.table: the pipeline's own tables
 
 
+def written_tables(settings: Settings) -> list[str]:
+    """The tables the pipeline writes, by name within the schema: raw_<source> and <source> for
+    each source, then the feature, inference and delivery tables."""
+    return [
+        *(f"raw_{name}" for name in settings.sources),
+        *settings.sources,
+        *(getattr(settings, section).table for section in OWN_TABLES),
+    ]
+
+
 def table_problems(settings: Settings) -> list[str]:
     """Every table the pipeline writes needs a name of its own: raw_<source> and <source> for
     each source, and features.table, inference.table and delivery.table. Names are compared

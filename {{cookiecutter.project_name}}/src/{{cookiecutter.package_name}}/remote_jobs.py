@@ -1,17 +1,25 @@
 """Run and check the project's Databricks jobs from a CI/CD pipeline, through the Databricks SDK.
 
-python -m {{ cookiecutter.package_name }}.remote_jobs submit --job-name NAME --commit SHA
+python -m {{ cookiecutter.package_name }}.remote_jobs prepare --env test [--conf-dir conf]
+python -m {{ cookiecutter.package_name }}.remote_jobs submit --job-name NAME --commit SHA --env test
     [--skip-task deploy ...] [--attempt N] [--timeout-minutes 60] [--poll-seconds 30]
+python -m {{ cookiecutter.package_name }}.remote_jobs clean --env test [--conf-dir conf]
 python -m {{ cookiecutter.package_name }}.remote_jobs run --job-name NAME
     [--timeout-minutes 60] [--poll-seconds 30]
 python -m {{ cookiecutter.package_name }}.remote_jobs check --job-ids job_ids.json
 
-``submit`` runs the tasks of an existing job once, at one git commit, as a one-time run: the job
-itself (its branch, schedule and run history) is left alone, and the tasks named by
-``--skip-task`` (default ``deploy``) are left out, so a pull request trains and validates but never
-moves the model aliases. ``run`` starts the job as it is (e.g. a rollback). Both wait for the run,
-print its page once and each state change, and on failure the error and trace of each failed task.
-``check`` reads ``terraform output -json job_ids`` and confirms every job exists.
+``submit`` runs the tasks of an existing job once, at one git commit, as a one-time run, with the
+settings of ``--env`` instead of the job's own environment: the job itself (its branch, schedule
+and run history) is left alone, the run writes only to that environment's namespace (its
+schema and the tables in it, its experiment, its registered model), and the tasks named by
+``--skip-task`` (default ``deploy``) are left out. A pull request's run therefore never touches
+staging's tables, model or aliases: ``submit`` refuses an environment that shares any of those
+names with the job's own. ``prepare`` makes the namespace (after removing what an earlier run
+left there) and ``clean`` removes it; both refuse an environment that shares a name with a
+deployed one (dev, staging, prod). ``run`` starts the job as it is (e.g. a rollback). ``submit``
+and ``run`` wait for the run, print its page once and each state change, and on failure the
+error and trace of each failed task. ``check`` reads ``terraform output -json job_ids`` and
+confirms every job exists.
 
 The workspace and credentials come from the environment: DATABRICKS_HOST plus whatever
 authentication the pipeline set up (a token, OAuth M2M or OIDC), as for any Databricks SDK client.
@@ -42,6 +50,7 @@ from databricks.sdk.errors import (
     PermissionDenied,
     Unauthenticated,
 )
+from databricks.sdk.service.catalog import VolumeType
 from databricks.sdk.service.jobs import (
     GitSource,
     Job,
@@ -51,6 +60,10 @@ from databricks.sdk.service.jobs import (
     RunResultState,
     SubmitTask,
 )
+
+from .config import Settings, load_settings
+from .errors import ConfigError
+from .references import written_tables
 
 SUCCEEDED, FAILED, UNUSABLE, TIMED_OUT = 0, 1, 2, 3
 TERMINAL = {
@@ -84,6 +97,85 @@ class RemoteJobError(Exception):
     """A request the workspace cannot act on; the message says what to check (exit code 2)."""
 
 
+DEPLOYED = ("dev", "staging", "prod")  # environments Terraform deploys jobs for
+
+
+@dataclasses.dataclass(frozen=True)
+class Namespace:
+    """Where an environment's runs write on Databricks: one schema (every table the pipeline
+    writes and the delivery volume are in it), one experiment, one registered model."""
+
+    env: str
+    catalog: str
+    schema: str  # catalog.schema
+    tables: tuple[str, ...]  # catalog.schema.table
+    volume: str  # catalog.schema.volume, of delivery.csv_dir
+    experiment: str
+    model: str
+    unity_catalog: bool  # the model is in Unity Catalog's registry
+
+    def names(self) -> dict[str, str]:
+        """Every name, by what it names."""
+        return {
+            "schema": self.schema,
+            **{f"table {t.rpartition('.')[2]}": t for t in self.tables},
+            "volume": self.volume,
+            "experiment": self.experiment,
+            "model": self.model,
+        }
+
+
+def namespace(settings: Settings) -> Namespace:
+    """The namespace of a Databricks environment's settings (storage.catalog set)."""
+    storage = settings.storage
+    if storage.catalog is None:
+        raise RemoteJobError(
+            f"environment {settings.env!r} keeps its tables on this machine (storage.catalog is "
+            "null): a run in the workspace needs a Databricks environment"
+        )
+    schema = f"{storage.catalog}.{storage.schema_name}"
+    parts = settings.delivery.csv_dir.parts  # /Volumes/<catalog>/<schema>/<volume>/...
+    volume = ".".join(parts[2:5]) if len(parts) >= 5 and parts[1] == "Volumes" else ""
+    return Namespace(
+        env=settings.env,
+        catalog=storage.catalog,
+        schema=schema,
+        tables=tuple(f"{schema}.{name}" for name in written_tables(settings)),
+        volume=volume,
+        experiment=settings.tracking.experiment_name,
+        model=settings.registry.model_name,
+        unity_catalog=(settings.tracking.registry_uri or "").startswith("databricks-uc"),
+    )
+
+
+def environment(env: str, conf_dir: Path) -> Namespace:
+    """The namespace of ``env``, its configuration refused as the pipeline refuses it."""
+    try:
+        return namespace(load_settings(env, conf_dir))
+    except ConfigError as error:
+        raise RemoteJobError(f"the settings of {env!r}: {'; '.join(error.problems)}") from None
+
+
+def shared_names(ours: Namespace, theirs: Namespace) -> list[str]:
+    """What ``ours`` names that ``theirs`` names too (case-folded, as Unity Catalog compares)."""
+    taken = {name.casefold() for name in theirs.names().values() if name}
+    return [f"{what} {name}" for what, name in ours.names().items() if name.casefold() in taken]
+
+
+def _isolated(env: str, others: Collection[str], conf_dir: Path) -> Namespace:
+    """The namespace of ``env``, refused if it is one of ``others`` or shares a name with one."""
+    ours = environment(env, conf_dir)
+    for other in others:
+        shared = [] if other == env else shared_names(ours, environment(other, conf_dir))
+        if other == env or shared:
+            what = f": {', '.join(shared)}" if shared else ""
+            raise RemoteJobError(
+                f"environment {env!r} writes where {other!r} does{what}: a run of its own needs "
+                f"a namespace of its own (conf/envs/{env}.yml)"
+            )
+    return ours
+
+
 def find_job(client: WorkspaceClient, name: str) -> Job:
     """The settings of the one job named exactly ``name``; ``RemoteJobError`` if none or several."""
     listed = {job.job_id: job.settings.name for job in client.jobs.list(name=name) if job.settings}
@@ -103,10 +195,45 @@ def find_job(client: WorkspaceClient, name: str) -> Job:
     return client.jobs.get(ids[0])
 
 
+def job_env(job: Job) -> str:
+    """The environment the job's tasks run with (their ``env`` parameter), the same for all."""
+    found = {_env_of(task) for task in job.settings.tasks or []}
+    if len(found) != 1 or None in found:
+        raise RemoteJobError(
+            f"job {job.settings.name!r}: its tasks do not all take one env parameter "
+            f"({', '.join(sorted(map(str, found)))}): deploy it with the project's Terraform"
+        )
+    return found.pop()
+
+
+def _env_of(task) -> str | None:
+    if task.notebook_task is not None:
+        return (task.notebook_task.base_parameters or {}).get("env")
+    if task.spark_python_task is not None:
+        arguments = task.spark_python_task.parameters or []
+        if "--env" in arguments[:-1]:
+            return arguments[arguments.index("--env") + 1]
+    return None
+
+
+def _with_env(fields: dict[str, Any], env: str) -> dict[str, Any]:
+    """A task's fields with its env parameter set to ``env``."""
+    notebook, script = fields.get("notebook_task"), fields.get("spark_python_task")
+    if notebook is not None:
+        parameters = {**(notebook.base_parameters or {}), "env": env}
+        fields["notebook_task"] = dataclasses.replace(notebook, base_parameters=parameters)
+    if script is not None:
+        arguments = list(script.parameters or [])
+        arguments[arguments.index("--env") + 1] = env
+        fields["spark_python_task"] = dataclasses.replace(script, parameters=arguments)
+    return fields
+
+
 def one_time_run(
-    job: Job, commit: str, skip_tasks: Collection[str], attempt: str = "1"
+    job: Job, commit: str, skip_tasks: Collection[str], attempt: str = "1", env: str | None = None
 ) -> dict[str, Any]:
-    """The ``jobs.submit`` arguments that run ``job``'s tasks once at ``commit``.
+    """The ``jobs.submit`` arguments that run ``job``'s tasks once at ``commit``, with the
+    settings of ``env`` (None: the job's own).
 
     Same repository and provider as the job, checked out at the commit (no branch or tag); each
     task's job cluster inlined as its ``new_cluster``; the tasks in ``skip_tasks`` left out (names
@@ -138,6 +265,8 @@ def one_time_run(
             for field in TASK_FIELDS
             if field in SUBMIT_TASK_FIELDS and getattr(task, field, None) is not None
         }
+        if env is not None:
+            fields = _with_env(fields, env)
         if task.job_cluster_key:
             if clusters.get(task.job_cluster_key) is None:
                 raise RemoteJobError(
@@ -150,10 +279,10 @@ def one_time_run(
         tasks.append(SubmitTask(task_key=task.task_key, **fields))
     if not tasks:
         raise RemoteJobError(f"job {name!r}: every task is skipped, nothing to run")
-    key = f"{name}\n{commit}\n{attempt}"
+    key = f"{name}\n{commit}\n{attempt}" + (f"\n{env}" if env else "")
     token = hashlib.sha256(key.encode()).hexdigest()  # 64 chars, the API's limit
     return {
-        "run_name": f"{name} @ {commit[:12]}",
+        "run_name": f"{name} @ {commit[:12]}" + (f" in {env}" if env else ""),
         "git_source": GitSource(
             git_url=source.git_url, git_provider=source.git_provider, git_commit=commit
         ),
@@ -171,20 +300,77 @@ def submit(
     commit: str,
     skip_tasks: Collection[str],
     attempt: str = "1",
+    env: str = "test",
+    conf_dir: Path = Path("conf"),
 ) -> int:
-    """Start a one-time run of job ``job_name`` at ``commit`` (see ``one_time_run``); its run id.
+    """Start a one-time run of job ``job_name`` at ``commit`` with the settings of ``env`` (see
+    ``one_time_run``); its run id. Refused when ``env`` writes anywhere the job's own
+    environment writes.
 
-    The idempotency token comes from the job name, commit and CI attempt, so a step the CI
-    retries within one attempt gets the run already started instead of a second one, while a
-    re-run of the pipeline (a new attempt) starts a fresh run.
+    The idempotency token comes from the job name, commit, CI attempt and environment, so a
+    step the CI retries within one attempt gets the run already started instead of a second
+    one, while a re-run of the pipeline (a new attempt) starts a fresh run.
     """
     _check_commit(commit)  # before any request
     job = find_job(client, job_name)
-    request = one_time_run(job, commit, skip_tasks, attempt)
+    _isolated(env, [job_env(job)], conf_dir)
+    request = one_time_run(job, commit, skip_tasks, attempt, env)
     left_out = sorted({task.task_key for task in job.settings.tasks or []} & set(skip_tasks))
     run_id = client.jobs.submit(**request).run_id
     _say(f"submitted {request['run_name']!r} as run {run_id}" + _without(left_out))
     return run_id
+
+
+def _deployed(conf_dir: Path) -> list[str]:
+    """The deployed environments this project has an overlay for."""
+    return [env for env in DEPLOYED if (Path(conf_dir) / "envs" / f"{env}.yml").is_file()]
+
+
+def clean(client: WorkspaceClient, env: str, conf_dir: Path = Path("conf")) -> Namespace:
+    """Remove ``env``'s namespace: its registered model, its experiment, its schema with every
+    table and volume in it. What is not there is skipped; refused for a deployed environment."""
+    ours = _isolated(env, _deployed(conf_dir), conf_dir)
+    removals = [
+        (
+            f"model {ours.model}",
+            (lambda: client.registered_models.delete(ours.model))
+            if ours.unity_catalog
+            else (lambda: client.model_registry.delete_model(ours.model)),
+        ),
+        (f"experiment {ours.experiment}", lambda: _delete_experiment(client, ours.experiment)),
+        (f"schema {ours.schema}", lambda: client.schemas.delete(ours.schema, force=True)),
+    ]
+    for what, remove in removals:
+        try:
+            remove()
+        except NotFound:
+            continue
+        _say(f"removed {what}")
+    return ours
+
+
+def _delete_experiment(client: WorkspaceClient, name: str) -> None:
+    found = client.experiments.get_by_name(name).experiment
+    if found is None or found.experiment_id is None:
+        raise NotFound(f"no experiment {name}")
+    client.experiments.delete_experiment(found.experiment_id)
+
+
+def prepare(client: WorkspaceClient, env: str, conf_dir: Path = Path("conf")) -> Namespace:
+    """``env``'s namespace, made anew: what an earlier run left is removed (`clean`), then its
+    schema and delivery volume are created (the steps create the tables, the experiment and the
+    model themselves)."""
+    ours = clean(client, env, conf_dir)
+    catalog, schema = ours.schema.split(".")
+    client.schemas.create(
+        schema, catalog, comment=f"Pull-request runs ({env}); dropped after each run."
+    )
+    _say(f"created schema {ours.schema}")
+    if ours.volume:
+        volume_catalog, volume_schema, volume = ours.volume.split(".")
+        client.volumes.create(volume_catalog, volume_schema, volume, VolumeType.MANAGED)
+        _say(f"created volume {ours.volume}")
+    return ours
 
 
 def run_now(client: WorkspaceClient, job_name: str) -> int:
@@ -302,6 +488,21 @@ def build_parser() -> argparse.ArgumentParser:
         default="1",
         help="the CI's attempt number (a re-run of the pipeline submits a new run; default: 1)",
     )
+    prepare_parser = commands.add_parser(
+        "prepare", help="make an environment's namespace (schema, volume) for a run of its own"
+    )
+    clean_parser = commands.add_parser(
+        "clean", help="remove an environment's namespace (model, experiment, schema)"
+    )
+    for isolated in (submit_parser, prepare_parser, clean_parser):
+        isolated.add_argument(
+            "--env",
+            required=True,
+            help="the environment whose settings the run takes (e.g. test: conf/envs/test.yml)",
+        )
+        isolated.add_argument(
+            "--conf-dir", type=Path, default=Path("conf"), help="the configuration folder"
+        )
     run_parser = commands.add_parser("run", help="run an existing job as it is and wait")
     run_parser.add_argument("--job-name", required=True, help="exact name of the job")
     for waiting in (submit_parser, run_parser):
@@ -334,7 +535,12 @@ def main(
     """Run one command; the exit codes are those of the module docstring. Every failure to reach
     or use the workspace is one line on stderr, never a traceback."""
     args = build_parser().parse_args(argv)
-    subject = f"job ids of {args.job_ids}" if args.command == "check" else f"job {args.job_name!r}"
+    if args.command == "check":
+        subject = f"job ids of {args.job_ids}"
+    elif args.command in ("prepare", "clean"):
+        subject = f"environment {args.env!r}"
+    else:
+        subject = f"job {args.job_name!r}"
     client = None
     try:
         client = client_factory()
@@ -364,9 +570,14 @@ def main(
 def _run(client: WorkspaceClient, args: argparse.Namespace) -> int:
     if args.command == "check":
         return check(client, args.job_ids)
+    if args.command in ("prepare", "clean"):
+        (prepare if args.command == "prepare" else clean)(client, args.env, args.conf_dir)
+        return SUCCEEDED
     if args.command == "submit":
         skip = ["deploy"] if args.skip_task is None else args.skip_task
-        run_id = submit(client, args.job_name, args.commit, skip, args.attempt)
+        run_id = submit(
+            client, args.job_name, args.commit, skip, args.attempt, args.env, args.conf_dir
+        )
     else:
         run_id = run_now(client, args.job_name)
     return wait(client, run_id, args.timeout_minutes, args.poll_seconds)

@@ -30,7 +30,7 @@ class ConnectSession:  # what a Spark Connect client's session looks like from h
 
 
 class RefusingFrame:
-    sparkSession = ConnectSession()
+    sparkSession = ConnectSession()  # noqa: N815 (PySpark's name)
 
     def cache(self):
         raise RuntimeError("[NOT_SUPPORTED_WITH_SERVERLESS] PERSIST TABLE is not supported")
@@ -45,7 +45,7 @@ def test_a_session_that_refuses_to_cache_gets_the_frame_back_as_it_is() -> None:
 
 def test_a_classic_session_that_fails_to_cache_says_so() -> None:
     class Broken(RefusingFrame):
-        sparkSession = object()
+        sparkSession = object()  # noqa: N815
 
     with pytest.raises(RuntimeError, match="PERSIST TABLE"):
         cached(Broken())

@@ -16,10 +16,13 @@ import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
 
-from {{ cookiecutter.package_name }}.remote_jobs import main
+from {{ cookiecutter.package_name }}.remote_jobs import environment, main, shared_names
+
+from conftest import EXAMPLE_CONF
 
 SHA = "0123456789abcdef0123456789abcdef01234567"  # pragma: allowlist secret (a commit)
 FAST = ["--poll-seconds", "0.05", "--timeout-minutes", "1"]
+ISOLATED = ["--env", "test", "--conf-dir", str(EXAMPLE_CONF)]  # a pull request's namespace
 CLUSTER = dict(
     spark_version="17.3.x-cpu-ml-scala2.13",
     node_type_id="Standard_D4ds_v5",
@@ -80,6 +83,7 @@ class FakeWorkspace:
         self.tokens: dict[str, int] = {}
         self.requests: list[tuple[str, str, dict]] = []  # method, path, query or body
         self.lock = threading.Lock()
+        self.nothing_left = False  # prepare/clean: the namespace is already gone
 
     def add(self, *jobs: dict) -> None:
         for each in jobs:
@@ -144,6 +148,22 @@ class FakeWorkspace:
         self.runs[body["run_id"]]["cancelled"] = True
         return 200, dict()
 
+    def created(self, body: dict) -> tuple[int, dict]:  # a schema or a volume
+        return 200, dict(body, full_name=f"{body['catalog_name']}.{body['name']}")
+
+    def removed(self, query: dict) -> tuple[int, dict]:  # a schema or a model: path-addressed
+        if self.nothing_left:
+            return 404, dict(error_code="NOT_FOUND", message="gone")
+        return 200, dict()
+
+    def experiment_by_name(self, query: dict) -> tuple[int, dict]:
+        if self.nothing_left:
+            return 404, dict(error_code="RESOURCE_DOES_NOT_EXIST", message="no experiment")
+        return 200, dict(experiment=dict(experiment_id="42", name=query["experiment_name"]))
+
+    def experiment_deleted(self, body: dict) -> tuple[int, dict]:
+        return 200, dict()
+
     def _start(self, task_keys: list[str]) -> int:
         run_id = 1000 + len(self.runs)
         self.runs[run_id] = dict(tasks=task_keys, polls=0, cancelled=False)
@@ -158,7 +178,12 @@ ROUTES = {
     "/api/2.2/jobs/runs/get": FakeWorkspace.get_run,
     "/api/2.2/jobs/runs/get-output": FakeWorkspace.get_output,
     "/api/2.2/jobs/runs/cancel": FakeWorkspace.cancel,
+    "/api/2.1/unity-catalog/schemas": FakeWorkspace.created,
+    "/api/2.1/unity-catalog/volumes": FakeWorkspace.created,
+    "/api/2.0/mlflow/experiments/get-by-name": FakeWorkspace.experiment_by_name,
+    "/api/2.0/mlflow/experiments/delete": FakeWorkspace.experiment_deleted,
 }
+REMOVED = ("/api/2.1/unity-catalog/schemas/", "/api/2.1/unity-catalog/models/")
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -168,6 +193,9 @@ class Handler(BaseHTTPRequestHandler):
         self._answer()
 
     def do_POST(self) -> None:  # noqa: N802
+        self._answer()
+
+    def do_DELETE(self) -> None:  # noqa: N802
         self._answer()
 
     def log_message(self, format: str, *args: object) -> None:
@@ -184,6 +212,8 @@ class Handler(BaseHTTPRequestHandler):
                 (self.command, url.path, body if self.command == "POST" else query)
             )
             route = ROUTES.get(url.path)
+            if self.command == "DELETE" and url.path.startswith(REMOVED):
+                route = FakeWorkspace.removed
             if route is None:  # also the SDK's probe of /.well-known/databricks-config
                 status, answer = 404, dict(error_code="ENDPOINT_NOT_FOUND", message="no such API")
             elif self.headers.get("Authorization") != "Bearer test-token":
@@ -235,7 +265,9 @@ def test_submit_runs_the_job_tasks_once_at_the_commit(workspace: FakeWorkspace, 
     workspace.add(job(7, TRAINING), job(8, "admission-risk-staging-training-old"))
     workspace.polls_to_end = 4  # PENDING, then RUNNING three times
 
-    assert remote(workspace, "submit", "--job-name", TRAINING, "--commit", SHA, *FAST) == 0
+    assert (
+        remote(workspace, "submit", "--job-name", TRAINING, "--commit", SHA, *ISOLATED, *FAST) == 0
+    )
 
     [body] = workspace.sent("/api/2.2/jobs/runs/submit")
     assert body["git_source"] == dict(
@@ -247,17 +279,21 @@ def test_submit_runs_the_job_tasks_once_at_the_commit(workspace: FakeWorkspace, 
         assert task["new_cluster"] == CLUSTER
         assert "job_cluster_key" not in task
         assert task["notebook_task"]["notebook_path"] == f"notebooks/{task['task_key']}"
+        # the pull request's namespace, not the job's staging
+        assert task["notebook_task"]["base_parameters"] == {"env": "test"}
         assert task["libraries"] == [dict(pypi=dict(package="scikit-learn>=1.5,<2"))]
         assert (task["timeout_seconds"], task["max_retries"]) == (3600, 1)
         assert task["min_retry_interval_millis"] == 60000
     assert "depends_on" not in train
     assert validate["depends_on"] == [dict(task_key="train")]
-    assert body["run_name"] == f"{TRAINING} @ {SHA[:12]}"
+    assert body["run_name"] == f"{TRAINING} @ {SHA[:12]} in test"
     assert 0 < len(body["idempotency_token"]) <= 64
     assert body["run_as"] == dict(service_principal_name="sp-staging")
     assert "email_notifications" not in body  # a CI run does not page the on-call list
     out = capsys.readouterr().out
-    assert f"submitted '{TRAINING} @ 0123456789ab' as run 1000, without task(s) deploy" in out
+    assert (
+        f"submitted '{TRAINING} @ 0123456789ab in test' as run 1000, without task(s) deploy" in out
+    )
     shown = [
         line[len("run 1000: ") :] for line in out.splitlines() if line.startswith("run 1000: ")
     ]
@@ -275,7 +311,7 @@ def test_submitting_the_same_commit_again_returns_the_same_run(workspace: FakeWo
     workspace.add(job(7, TRAINING))
     for commit, attempt in ((SHA, "1"), (SHA, "1"), ("abcdef1", "1"), (SHA, "2")):
         args = ("--job-name", TRAINING, "--commit", commit, "--attempt", attempt, *FAST)
-        assert remote(workspace, "submit", *args) == 0
+        assert remote(workspace, "submit", *args, *ISOLATED) == 0
 
     first, again, other, rerun = (
         body["idempotency_token"] for body in workspace.sent("/api/2.2/jobs/runs/submit")
@@ -292,7 +328,9 @@ def test_failed_run_prints_the_error_of_the_failed_task(workspace: FakeWorkspace
         error="AssertionError: holdout AUC 0.51 is below 0.60", error_trace=trace
     )
 
-    assert remote(workspace, "submit", "--job-name", TRAINING, "--commit", SHA, *FAST) == 1
+    assert (
+        remote(workspace, "submit", "--job-name", TRAINING, "--commit", SHA, *ISOLATED, *FAST) == 1
+    )
 
     err = capsys.readouterr().err
     assert "run 1000 failed: TERMINATED FAILED" in err
@@ -349,7 +387,7 @@ def test_unknown_job_name_is_one_line(
 ) -> None:
     workspace.add(job(7, TRAINING))
 
-    assert remote(workspace, "submit", "--job-name", name, "--commit", SHA, *FAST) == 2
+    assert remote(workspace, "submit", "--job-name", name, "--commit", SHA, *ISOLATED, *FAST) == 2
 
     line = one_line_error(capsys)
     assert f"no job named {name!r} in {workspace.host}{hint}: check --job-name" in line
@@ -370,7 +408,7 @@ def test_a_kept_task_may_not_depend_on_a_skipped_one(workspace: FakeWorkspace, c
     workspace.add(job(7, TRAINING))
 
     argv = ["--job-name", TRAINING, "--commit", SHA, "--skip-task", "validate", *FAST]
-    assert remote(workspace, "submit", *argv) == 2
+    assert remote(workspace, "submit", *argv, *ISOLATED) == 2
 
     line = one_line_error(capsys)
     assert "task 'deploy' depends on skipped task(s) validate" in line
@@ -381,7 +419,10 @@ def test_a_kept_task_may_not_depend_on_a_skipped_one(workspace: FakeWorkspace, c
 def test_a_commit_must_be_7_to_40_hex_digits(workspace: FakeWorkspace, capsys, commit: str) -> None:
     workspace.add(job(7, TRAINING))
 
-    assert remote(workspace, "submit", "--job-name", TRAINING, "--commit", commit, *FAST) == 2
+    assert (
+        remote(workspace, "submit", "--job-name", TRAINING, "--commit", commit, *ISOLATED, *FAST)
+        == 2
+    )
 
     assert f"--commit {commit!r} is not a git commit" in one_line_error(capsys)
     assert workspace.api_calls() == []
@@ -501,3 +542,79 @@ def test_no_workspace_configured_is_one_line(workspace: FakeWorkspace, capsys) -
     assert main(["run", "--job-name", TRAINING]) == 2  # the SDK's own client, from the environment
 
     assert "set DATABRICKS_HOST" in one_line_error(capsys)
+
+
+def test_the_pull_request_namespace_shares_no_name_with_a_deployed_one() -> None:
+    test = environment("test", EXAMPLE_CONF)
+    for deployed in ("dev", "staging", "prod"):
+        theirs = environment(deployed, EXAMPLE_CONF)
+        assert shared_names(test, theirs) == [], deployed
+        # every table, the volume, the experiment and the model: each differs by name
+        assert not set(test.tables) & set(theirs.tables)
+        assert (test.experiment, test.model) != (theirs.experiment, theirs.model)
+    assert len(test.tables) >= 5 and all(t.startswith(test.schema + ".") for t in test.tables)
+
+
+def test_submit_refuses_an_environment_that_writes_where_the_job_does(
+    workspace: FakeWorkspace, capsys
+) -> None:
+    workspace.add(job(7, TRAINING))
+    argv = ["--job-name", TRAINING, "--commit", SHA, "--env", "staging"]
+    assert remote(workspace, "submit", *argv, "--conf-dir", str(EXAMPLE_CONF), *FAST) == 2
+    err = capsys.readouterr().err
+    assert "environment 'staging' writes where 'staging' does" in err
+    assert workspace.sent("/api/2.2/jobs/runs/submit") == []
+
+
+def test_a_script_task_gets_the_environment_in_its_arguments(workspace: FakeWorkspace) -> None:
+    serverless = job(7, TRAINING)
+    for task in serverless["settings"]["tasks"]:
+        del task["job_cluster_key"], task["notebook_task"], task["libraries"]
+        task["environment_key"] = "default"
+        task["spark_python_task"] = dict(
+            python_file="jobs/run_task.py",
+            source="GIT",
+            parameters=["{{task.name}}", "--env", "staging"],
+        )
+    del serverless["settings"]["job_clusters"]
+    spec = dict(environment_version="4", dependencies=["mlflow>=3.1,<4"])
+    serverless["settings"]["environments"] = [dict(environment_key="default", spec=spec)]
+    workspace.add(serverless)
+    argv = ["--job-name", TRAINING, "--commit", SHA, *ISOLATED, *FAST]
+    assert remote(workspace, "submit", *argv) == 0
+    [body] = workspace.sent("/api/2.2/jobs/runs/submit")
+    assert body["environments"] == [dict(environment_key="default", spec=spec)]
+    for task in body["tasks"]:
+        assert task["environment_key"] == "default" and "new_cluster" not in task
+        assert task["spark_python_task"]["parameters"] == ["{{task.name}}", "--env", "test"]
+
+
+def test_prepare_makes_the_namespace_anew_and_clean_removes_it(
+    workspace: FakeWorkspace, capsys
+) -> None:
+    test = environment("test", EXAMPLE_CONF)
+    conf = ["--env", "test", "--conf-dir", str(EXAMPLE_CONF)]
+    assert remote(workspace, "prepare", *conf) == 0
+    removed = [p for m, p, _ in workspace.requests if m == "DELETE"]
+    catalog, schema = test.schema.split(".")
+    assert removed[-1] == f"/api/2.1/unity-catalog/schemas/{test.schema}"  # last: the schema
+    assert workspace.sent("/api/2.0/mlflow/experiments/delete") == [dict(experiment_id="42")]
+    [made] = workspace.sent("/api/2.1/unity-catalog/schemas")
+    assert (made["catalog_name"], made["name"]) == (catalog, schema)
+    [volume] = workspace.sent("/api/2.1/unity-catalog/volumes")
+    assert (volume["schema_name"], volume["name"], volume["volume_type"]) == (
+        schema,
+        "delivery",
+        "MANAGED",
+    )
+    out = capsys.readouterr().out
+    assert f"removed schema {test.schema}" in out and f"created schema {test.schema}" in out
+    workspace.nothing_left = True  # clean after clean: nothing to remove is not an error
+    assert remote(workspace, "clean", *conf) == 0
+    assert "removed" not in capsys.readouterr().out
+
+
+def test_clean_refuses_a_deployed_environment(workspace: FakeWorkspace, capsys) -> None:
+    assert remote(workspace, "clean", "--env", "staging", "--conf-dir", str(EXAMPLE_CONF)) == 2
+    assert "environment 'staging' writes where 'staging' does" in capsys.readouterr().err
+    assert not [p for m, p, _ in workspace.requests if m == "DELETE"]

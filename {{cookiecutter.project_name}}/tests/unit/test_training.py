@@ -6,9 +6,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import optuna
 import pandas as pd
 import pytest
-import optuna
 from hyperopt import SparkTrials, Trials
 from hyperopt.pyll import stochastic
 
@@ -27,7 +27,13 @@ from {{ cookiecutter.package_name }}.training import (
     tune,
     with_part,
 )
-from {{ cookiecutter.package_name }}.tuners import Hyperopt, Optuna, hyperopt_space, make_tuner, optuna_params
+from {{ cookiecutter.package_name }}.tuners import (
+    Hyperopt,
+    Optuna,
+    hyperopt_space,
+    make_tuner,
+    optuna_params,
+)
 
 SPACE = {
     "learning_rate": Distribution(distribution="loguniform", low=0.01, high=0.3),
