@@ -58,6 +58,7 @@ from databricks.sdk.service.jobs import (
     RunLifeCycleState,
     RunLifecycleStateV2State,
     RunResultState,
+    RunType,
     SubmitTask,
 )
 
@@ -328,8 +329,19 @@ def _deployed(conf_dir: Path) -> list[str]:
 
 def clean(client: WorkspaceClient, env: str, conf_dir: Path = Path("conf")) -> Namespace:
     """Remove ``env``'s namespace: its registered model, its experiment, its schema with every
-    table and volume in it. What is not there is skipped; refused for a deployed environment."""
+    table and volume in it. What is not there is skipped; refused for a deployed environment,
+    and while a one-time run submitted with ``env`` is still going (another pull request's)."""
     ours = _isolated(env, _deployed(conf_dir), conf_dir)
+    busy = [
+        f"run {run.run_id} ({run.run_name})"
+        for run in client.jobs.list_runs(active_only=True, run_type=RunType.SUBMIT_RUN)
+        if (run.run_name or "").endswith(f" in {env}")
+    ]
+    if busy:  # another pull request's run is in the namespace: leave it alone
+        raise RemoteJobError(
+            f"environment {env!r} is in use by {', '.join(busy)}: one pull request's run at a "
+            "time; run this pipeline again when it has ended"
+        )
     removals = [
         (
             f"model {ours.model}",

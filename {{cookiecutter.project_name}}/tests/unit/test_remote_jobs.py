@@ -84,6 +84,7 @@ class FakeWorkspace:
         self.requests: list[tuple[str, str, dict]] = []  # method, path, query or body
         self.lock = threading.Lock()
         self.nothing_left = False  # prepare/clean: the namespace is already gone
+        self.active_runs: list[dict] = []  # runs/list with active_only
 
     def add(self, *jobs: dict) -> None:
         for each in jobs:
@@ -164,6 +165,9 @@ class FakeWorkspace:
     def experiment_deleted(self, body: dict) -> tuple[int, dict]:
         return 200, dict()
 
+    def list_runs(self, query: dict) -> tuple[int, dict]:  # the one-time runs still going
+        return 200, dict(runs=self.active_runs, has_more=False)
+
     def _start(self, task_keys: list[str]) -> int:
         run_id = 1000 + len(self.runs)
         self.runs[run_id] = dict(tasks=task_keys, polls=0, cancelled=False)
@@ -182,6 +186,7 @@ ROUTES = {
     "/api/2.1/unity-catalog/volumes": FakeWorkspace.created,
     "/api/2.0/mlflow/experiments/get-by-name": FakeWorkspace.experiment_by_name,
     "/api/2.0/mlflow/experiments/delete": FakeWorkspace.experiment_deleted,
+    "/api/2.2/jobs/runs/list": FakeWorkspace.list_runs,
 }
 REMOVED = ("/api/2.1/unity-catalog/schemas/", "/api/2.1/unity-catalog/models/")
 
@@ -618,3 +623,17 @@ def test_clean_refuses_a_deployed_environment(workspace: FakeWorkspace, capsys) 
     assert remote(workspace, "clean", "--env", "staging", "--conf-dir", str(EXAMPLE_CONF)) == 2
     assert "environment 'staging' writes where 'staging' does" in capsys.readouterr().err
     assert not [p for m, p, _ in workspace.requests if m == "DELETE"]
+
+
+def test_a_namespace_in_use_by_another_run_is_left_alone(workspace: FakeWorkspace, capsys) -> None:
+    workspace.active_runs = [
+        dict(run_id=5, run_name=f"{TRAINING} @ 0123456789ab in test"),
+        dict(run_id=6, run_name=f"{TRAINING} @ 0123456789ab"),  # not in the namespace
+    ]
+    assert remote(workspace, "prepare", "--env", "test", "--conf-dir", str(EXAMPLE_CONF)) == 2
+    err = capsys.readouterr().err
+    assert "environment 'test' is in use by run 5" in err and "run 6" not in err
+    [listed] = workspace.sent("/api/2.2/jobs/runs/list")
+    assert listed["active_only"] == "true" and listed["run_type"] == "SUBMIT_RUN"
+    assert not [p for m, p, _ in workspace.requests if m == "DELETE"]
+    assert workspace.sent("/api/2.1/unity-catalog/schemas") == []
