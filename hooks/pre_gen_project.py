@@ -40,13 +40,15 @@ JINJA_MARKERS = ("{" + "{", "{" + "%", "{" + "#")  # written so that cookiecutte
 DEPENDENCY_IMPORTS = frozenset(
     """
     aiohappyeyeballs aiohttp aiosignal alembic annotated_doc annotated_types anyio attr attrs azure
-    blinker boto3 botocore cachetools certifi cffi charset_normalizer click cloudpickle contourpy
+    blinker boto3 botocore cachetools certifi cffi charset_normalizer click cloudpickle colorlog
+    contourpy
     cryptography cycler databricks dataclasses_json dateutil detect_secrets distutils docker dotenv
     fastapi flask flask_cors fonttools frozenlist git gitdb google google_crc32c graphene graphql
     graphql_relay grimp gunicorn h11 huey hyperopt hypothesis idna importlib_metadata importlinter
     iniconfig isodate itsdangerous jinja2 jmespath joblib kiwisolver mako markdown_it markupsafe
     marshmallow matplotlib mdurl mlflow mpl_toolkits multidict mypy_extensions narwhals networkx
-    numpy opentelemetry packaging pandas pil pip pkg_resources pluggy prettytable propcache proto
+    numpy opentelemetry optuna packaging pandas pil pip pkg_resources pluggy prettytable propcache
+    proto
     psutil py py4j pyarrow pyasn1 pyasn1_modules pycparser pydantic pydantic_core pygments pylab
     pyparsing pyspark pytest pytz regex requests rich ruff s3transfer scipy setuptools six sklearn
     skops smmap sortedcontainers sqlalchemy sqlparse starlette tempo tenacity threadpoolctl tiktoken
@@ -59,7 +61,7 @@ DEPENDENCY_IMPORTS = frozenset(
 # the project folder; tests/ folders are inserted by pytest): a package of one of these names
 # would be shadowed by, or shadow, the project's own folder or module.
 PROJECT_IMPORTS = frozenset(
-    "benchmarks conf conftest docs examples notebooks reports src terraform tests tools".split()
+    "benchmarks conf conftest docs examples jobs notebooks reports src terraform tests tools".split()
 )
 
 # Standard-library modules of Python versions newer than the one that may run this hook.

@@ -25,6 +25,7 @@ conf/envs/dev.yml
 conf/envs/local.yml
 conf/envs/prod.yml
 conf/envs/staging.yml
+conf/envs/test.yml
 conf/feature_mappings.yml
 conf/feature_selection_config.yml
 conf/data.yml
@@ -37,6 +38,7 @@ src/{package}/__main__.py
 src/{package}/batches.py
 src/{package}/cli.py
 src/{package}/config.py
+src/{package}/caching.py
 src/{package}/cohorts.py
 src/{package}/consistency.py
 src/{package}/context.py
@@ -62,6 +64,7 @@ src/{package}/spine.py
 src/{package}/synthetic.py
 src/{package}/training.py
 src/{package}/templates/report.html.j2
+src/{package}/tuners.py
 src/{package}/uncertainty.py
 src/{package}/validation.py
 src/{package}/yamlfiles.py
@@ -98,6 +101,7 @@ tests/example_conf/envs/dev.yml
 tests/example_conf/envs/local.yml
 tests/example_conf/envs/prod.yml
 tests/example_conf/envs/staging.yml
+tests/example_conf/envs/test.yml
 tests/integration/test_data_errors.py
 tests/integration/test_estimators.py
 tests/integration/test_faults.py
@@ -108,6 +112,7 @@ tests/integration/test_pipeline.py
 tests/integration/test_steps_alone.py
 tests/unit/test_aggregates.py
 tests/unit/test_benchmarks.py
+tests/unit/test_caching.py
 tests/unit/test_calibration.py
 tests/unit/test_cohorts.py
 tests/unit/test_cli.py
@@ -131,6 +136,7 @@ tests/unit/test_selection.py
 tests/unit/test_tables.py
 tests/unit/test_training.py
 tests/unit/test_uncertainty.py
+jobs/run_task.py
 notebooks/deliver.py
 notebooks/deploy.py
 notebooks/features.py

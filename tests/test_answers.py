@@ -344,6 +344,7 @@ IMPORT_NAME = {
     "jinja2": "jinja2",
     "matplotlib": "matplotlib",
     "mlflow": "mlflow",
+    "optuna": "optuna",
     "pandas": "pandas",
     "psutil": "psutil",
     "pydantic": "pydantic",

@@ -19,7 +19,7 @@ from conftest import add_env
 
 def test_every_shipped_environment_loads(conf_dir: Path) -> None:
     envs = available_envs(conf_dir)
-    assert envs == ["ci", "dev", "local", "prod", "staging"]
+    assert envs == ["ci", "dev", "local", "prod", "staging", "test"]
     for env in envs:
         assert load_settings(env, conf_dir).env == env
 
