@@ -23,6 +23,7 @@ from conftest import EXAMPLE_CONF
 SHA = "0123456789abcdef0123456789abcdef01234567"  # pragma: allowlist secret (a commit)
 FAST = ["--poll-seconds", "0.05", "--timeout-minutes", "1"]
 ISOLATED = ["--env", "test", "--conf-dir", str(EXAMPLE_CONF)]  # a pull request's namespace
+TASK_KEY = "{% raw %}{{task.name}}{% endraw %}"  # a job's reference to the task's own key
 CLUSTER = dict(
     spark_version="17.3.x-cpu-ml-scala2.13",
     node_type_id="Standard_D4ds_v5",
@@ -579,7 +580,7 @@ def test_a_script_task_gets_the_environment_in_its_arguments(workspace: FakeWork
         task["spark_python_task"] = dict(
             python_file="jobs/run_task.py",
             source="GIT",
-            parameters=["{{task.name}}", "--env", "staging"],
+            parameters=[TASK_KEY, "--env", "staging"],
         )
     del serverless["settings"]["job_clusters"]
     spec = dict(environment_version="4", dependencies=["mlflow>=3.1,<4"])
@@ -591,7 +592,7 @@ def test_a_script_task_gets_the_environment_in_its_arguments(workspace: FakeWork
     assert body["environments"] == [dict(environment_key="default", spec=spec)]
     for task in body["tasks"]:
         assert task["environment_key"] == "default" and "new_cluster" not in task
-        assert task["spark_python_task"]["parameters"] == ["{{task.name}}", "--env", "test"]
+        assert task["spark_python_task"]["parameters"] == [TASK_KEY, "--env", "test"]
 
 
 def test_prepare_makes_the_namespace_anew_and_clean_removes_it(
