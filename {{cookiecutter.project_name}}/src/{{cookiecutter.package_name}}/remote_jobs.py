@@ -1,8 +1,8 @@
 """Run and check the project's Databricks jobs from a CI/CD pipeline, through the Databricks SDK.
 
 python -m {{ cookiecutter.package_name }}.remote_jobs prepare --env test [--conf-dir conf]
-python -m {{ cookiecutter.package_name }}.remote_jobs submit --job-name NAME --commit SHA --env test
-    [--skip-task deploy ...] [--attempt N] [--timeout-minutes 60] [--poll-seconds 30]
+python -m {{ cookiecutter.package_name }}.remote_jobs submit --job-name NAME --commit SHA
+    --env test [--skip-task deploy ...] [--attempt N] [--timeout-minutes 60] [--poll-seconds 30]
 python -m {{ cookiecutter.package_name }}.remote_jobs clean --env test [--conf-dir conf]
 python -m {{ cookiecutter.package_name }}.remote_jobs run --job-name NAME
     [--timeout-minutes 60] [--poll-seconds 30]
