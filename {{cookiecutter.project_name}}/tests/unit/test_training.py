@@ -149,6 +149,50 @@ def test_tune_records_every_trial_and_the_best(spark, tuner: str, parallelism: i
     assert {t.number for t in tuned.trials} == {0, 1, 2}
 
 
+def test_both_tuners_log_their_trials_alike(spark, tmp_path) -> None:
+    import mlflow
+
+    from {{ cookiecutter.package_name }}.adapters import tracking
+    from {{ cookiecutter.package_name }}.config import TrackingSettings
+
+    before = mlflow.get_tracking_uri()
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    store = TrackingSettings(
+        tracking_uri=uri,
+        registry_uri=uri,
+        experiment_name="tuners",
+        artifact_location=(tmp_path / "artifacts").as_uri(),
+    )
+    columns = Columns(numeric=["x"], categorical=["kind"])
+    objective = sklearn_objective(
+        "hist_gradient_boosting", columns, learnable(600, 1), learnable(300, 2), seed=0
+    )
+    shapes, client = {}, mlflow.MlflowClient
+    try:
+        experiment = tracking.configure_tracking(store)
+        for tuner in ("hyperopt", "optuna"):
+            searcher = make_tuner(tuner, True, 1, spark)
+            tuned = tune(objective, SPACE, "hist_gradient_boosting", 3, seed=0, tuner=searcher)
+            with tracking.start_run(experiment, f"train-{tuner}", {"step": "train"}) as run:
+                tracking.log_trials(run.info.run_id, tuned.trials, tuner)
+            query = f"tags.`mlflow.parentRunId` = '{run.info.run_id}'"
+            children = client().search_runs([experiment], query)
+            assert sorted(c.data.tags["trial"] for c in children) == ["0", "1", "2"]
+            assert {c.data.tags["tuner"] for c in children} == {tuner}
+            assert {c.info.status for c in children} == {"FINISHED"}
+            shapes[tuner] = {
+                (frozenset(c.data.tags), frozenset(c.data.params), frozenset(c.data.metrics))
+                for c in children
+            }
+    finally:
+        mlflow.set_tracking_uri(before)
+    # the same tags, hyperparameters and metrics on every trial run, whichever tuner ran it
+    assert shapes["hyperopt"] == shapes["optuna"] and len(shapes["optuna"]) == 1
+    [(tags, params, recorded)] = shapes["optuna"]
+    assert {"trial", "tuner", "status", "mlflow.parentRunId"} <= tags
+    assert params == set(SPACE) and recorded == {"val_roc_auc", "fit_seconds"}
+
+
 def settings_for(estimator: str = "hist_gradient_boosting", **changes) -> TrainingSettings:
     space = {"max_iter": {"distribution": "quniform", "low": 20, "high": 60, "q": 10}}
     if estimator != "hist_gradient_boosting":
