@@ -65,6 +65,17 @@ def test_estimator_trains_and_registers(prepared, estimator: str, trials: int) -
     assert len(children) == trials
     flavors = Path(client.download_artifacts(run.info.run_id, "model/MLmodel")).read_text()
     assert ("spark" if ESTIMATORS[estimator].kind == "spark" else "sklearn") in flavors
+    # an MLflow 3 LoggedModel of the train run, its id on the version and the run, the
+    # holdout metrics linked to it
+    model_id = version.tags["model_id"]
+    logged = client.get_logged_model(model_id)
+    assert model_id.startswith("m-") and run.data.tags["model_id"] == model_id
+    assert (logged.source_run_id, logged.name, logged.status.name) == (
+        run.info.run_id,
+        "model",
+        "READY",
+    )
+    assert {m.key for m in logged.metrics} >= {"holdout_roc_auc", "holdout_log_loss"}
     importance = json.loads(
         Path(client.download_artifacts(run.info.run_id, "feature_importance.json")).read_text()
     )

@@ -162,6 +162,10 @@ def test_the_first_model_is_promoted_on_its_floors_with_a_record(project, first_
     assert champion.tags["gate.calibration"].startswith("mean score ")
     [deploy] = runs(project, client, "deploy")
     assert deploy.data.tags["alias.champion"] == "none -> 1"
+    # MLflow 3's id of the logged model, on the version and on every audit run that used it
+    model_id = champion.tags["model_id"]
+    assert model_id == train.data.tags["model_id"] == gate.data.tags["challenger_model_id"]
+    assert deploy.data.tags["challenger_model_id"] == model_id
     model = mlflow.pyfunc.load_model(f"models:/{name}@champion")
     scores = np.asarray(model.predict(model.input_example))
     assert scores.shape[1] == 2 and ((scores >= 0) & (scores <= 1)).all()
@@ -184,10 +188,11 @@ def test_predictions_carry_lineage_one_row_per_eligible_member(spark, project, f
     assert day["score"].between(0, 1).all()
     [train] = runs(project, client, "train")
     lineage = day[
-        ["model_name", "model_version", "run_id", "git_commit", "feature_snapshot"]
+        ["model_name", "model_version", "model_id", "run_id", "git_commit", "feature_snapshot"]
     ].drop_duplicates()
     assert len(lineage) == 1 and lineage.iloc[0]["model_version"] == "1"
     assert lineage.iloc[0]["run_id"] == train.info.run_id
+    assert lineage.iloc[0]["model_id"] == train.data.tags["model_id"] != ""
     assert day["scored_at"].notna().all()
 
 
