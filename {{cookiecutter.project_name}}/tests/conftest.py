@@ -51,7 +51,7 @@ def no_mlflow_deprecations():
     handler, logger = _Deprecations(), logging.getLogger("mlflow")
     logger.addHandler(handler)
     try:
-        yield
+        yield handler
     finally:
         logger.removeHandler(handler)
     assert not handler.found, f"deprecated MLflow calls: {handler.found}"

@@ -175,22 +175,17 @@ def test_local_store_writes_partitions_and_looks_up_as_of(spark, tmp_path: Path)
     assert row.x == 1
 
 
-def test_a_deprecation_mlflow_only_logs_is_caught() -> None:
-    # what the suite's autouse fixture (conftest.no_mlflow_deprecations) listens for: MLflow
-    # says `artifact_path=` is deprecated in its log, not as a warning
+def test_a_deprecation_mlflow_only_logs_is_caught(no_mlflow_deprecations) -> None:
+    # what the suite's autouse fixture listens for: MLflow says `artifact_path=` is
+    # deprecated in its log, not as a warning
     import logging
 
-    from conftest import _Deprecations
-
-    handler, logger = _Deprecations(), logging.getLogger("mlflow")
-    logger.addHandler(handler)
-    try:
-        logging.getLogger("mlflow.models.model").warning(
-            "`artifact_path` is deprecated. Please use `name` instead."
-        )
-        logging.getLogger("mlflow.models.model").warning("an unrelated warning")
-    finally:
-        logger.removeHandler(handler)
+    handler = no_mlflow_deprecations
+    logging.getLogger("mlflow.models.model").warning(
+        "`artifact_path` is deprecated. Please use `name` instead."
+    )
+    logging.getLogger("mlflow.models.model").warning("an unrelated warning")
     assert handler.found == [
         "mlflow.models.model: `artifact_path` is deprecated. Please use `name` instead."
     ]
+    handler.found.clear()  # made on purpose here: the fixture must not fail this test
