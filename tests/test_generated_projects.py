@@ -266,8 +266,7 @@ def test_only_cloud_steps_are_skipped(ci_run: list[Ran]) -> None:
     assert by_pipeline, "without a staging host the staging plan and run must be skipped"
     assert all("staging" in r.step.job for r in by_pipeline)
     assert any(
-        "remote_jobs submit" in (r.step.run or r.step.inputs.get("inlineScript", ""))
-        for r in by_pipeline
+        "make pr-run" in (r.step.run or r.step.inputs.get("inlineScript", "")) for r in by_pipeline
     )
 
 
