@@ -306,7 +306,7 @@ def submit(
 ) -> int:
     """Start a one-time run of job ``job_name`` at ``commit`` with the settings of ``env`` (see
     ``one_time_run``); its run id. Refused when ``env`` writes anywhere the job's own
-    environment writes.
+    environment or a deployed one (dev, staging, prod) writes.
 
     The idempotency token comes from the job name, commit, CI attempt and environment, so a
     step the CI retries within one attempt gets the run already started instead of a second
@@ -314,7 +314,7 @@ def submit(
     """
     _check_commit(commit)  # before any request
     job = find_job(client, job_name)
-    _isolated(env, [job_env(job)], conf_dir)
+    _isolated(env, [job_env(job), *_deployed(conf_dir)], conf_dir)
     request = one_time_run(job, commit, skip_tasks, attempt, env)
     left_out = sorted({task.task_key for task in job.settings.tasks or []} & set(skip_tasks))
     run_id = client.jobs.submit(**request).run_id

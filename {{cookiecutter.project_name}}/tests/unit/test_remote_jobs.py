@@ -569,6 +569,10 @@ def test_submit_refuses_an_environment_that_writes_where_the_job_does(
     assert remote(workspace, "submit", *argv, "--conf-dir", str(EXAMPLE_CONF), *FAST) == 2
     err = capsys.readouterr().err
     assert "environment 'staging' writes where 'staging' does" in err
+    # nor into another deployed environment's namespace
+    argv[-1] = "prod"
+    assert remote(workspace, "submit", *argv, "--conf-dir", str(EXAMPLE_CONF), *FAST) == 2
+    assert "environment 'prod' writes where 'prod' does" in capsys.readouterr().err
     assert workspace.sent("/api/2.2/jobs/runs/submit") == []
 
 
