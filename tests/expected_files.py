@@ -44,6 +44,7 @@ src/{package}/consistency.py
 src/{package}/context.py
 src/{package}/declarations.py
 src/{package}/delivery.py
+src/{package}/dev_target.py
 src/{package}/errors.py
 src/{package}/estimators.py
 src/{package}/evaluation.py
@@ -119,6 +120,7 @@ tests/unit/test_cli.py
 tests/unit/test_config.py
 tests/unit/test_config_errors.py
 tests/unit/test_deploy.py
+tests/unit/test_dev_target.py
 tests/unit/test_feature_store.py
 tests/unit/test_gate.py
 tests/unit/test_importance.py
@@ -158,6 +160,8 @@ terraform/envs/staging/variables.tf
 terraform/envs/prod/main.tf
 terraform/envs/prod/terraform.tfvars
 terraform/envs/prod/variables.tf
+terraform/envs/dev/main.tf
+terraform/envs/dev/variables.tf
 """.split()
 
 CI_FILES = {

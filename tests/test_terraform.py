@@ -22,12 +22,19 @@ from provider_schema import file_problems
 from terraform_render import jobs as render_jobs
 from terraform_render import load, load_dir, module_scope, resolve
 
-ENVS = {"staging": "default_branch", "prod": "release_branch"}
+ENVS = {"staging": "default_branch", "prod": "release_branch", "dev": None}
 RUN_AS = {  # what the deploy pipeline passes as TF_VAR_run_as (bootstrap output)
     "staging": "11111111-1111-4111-8111-111111111111",
     "prod": "22222222-2222-4222-8222-222222222222",
+    "dev": "ada.lovelace@example.com",  # a developer's dev deployment runs as the developer
 }
 GIT_URL = "https://git.example.invalid/org/repo"
+DEV = {  # what `make dev-deploy` writes for terraform/envs/dev (python -m <package>.dev_target)
+    "developer": "ada",
+    "notification_email": RUN_AS["dev"],
+    "git_branch": "feature/ada-tweak",
+    "workspace_host": "https://dev.example.invalid",
+}
 GIT_PROVIDER = {"azure_devops": "azureDevOpsServices", "github_actions": "gitHub"}
 NODE_TYPES = {"azure": "Standard_D4ds_v5", "aws": "m5d.xlarge", "gcp": "n2-standard-4"}
 SCHEDULED = {
@@ -56,9 +63,22 @@ def answers_of(index: int) -> dict:
     return defaults | OPTION_SETS[index]
 
 
+def root_values(env: str) -> dict[str, str]:
+    """What the deploy pipeline (or make dev-deploy) passes to the root of ``env``."""
+    return {"run_as": RUN_AS[env], "git_url": GIT_URL} | (DEV if env == "dev" else {})
+
+
 def rendered(project: Path, env: str) -> dict[str, dict]:
-    root = project / "terraform" / "envs" / env
-    return render_jobs(root, {"run_as": RUN_AS[env], "git_url": GIT_URL})
+    return render_jobs(project / "terraform" / "envs" / env, root_values(env))
+
+
+def developer_of(env: str) -> str:
+    return DEV["developer"] if env == "dev" else ""
+
+
+def with_developer(overlay: dict, env: str) -> dict:
+    """A conf overlay as the code reads it, ${developer} filled in (dev)."""
+    return yaml.safe_load(yaml.safe_dump(overlay).replace("${developer}", developer_of(env)))
 
 
 def by_job(jobs: dict[str, dict]) -> dict[str, dict]:
@@ -143,20 +163,25 @@ def test_jobs_follow_the_policy(projects: list[Path], index: int) -> None:
     for env, branch_prompt in ENVS.items():
         for key, job in by_job(rendered(project, env)).items():
             names.append(job["name"])
-            assert job["name"] == f"{env}-{answers['project_name']}-{key}"
+            developer = developer_of(env)
+            prefix = f"{env}-{developer}-" if developer else f"{env}-"
+            assert job["name"] == f"{prefix}{answers['project_name']}-{key}"
             assert job["git_source"] == {
                 "git_url": GIT_URL,
                 "git_provider": GIT_PROVIDER[answers["cicd_platform"]],
-                "git_branch": answers[branch_prompt],
+                "git_branch": answers[branch_prompt] if branch_prompt else DEV["git_branch"],
             }
-            assert job["run_as"] == {"service_principal_name": RUN_AS[env]}
+            # staging and prod run as their service principal; a dev deployment as its developer
+            identity = "user_name" if developer else "service_principal_name"
+            assert job["run_as"] == {identity: RUN_AS[env]}
             assert job["max_concurrent_runs"] == 1
-            assert job["email_notifications"]["on_failure"] == [answers["notification_email"]]
+            email = DEV["notification_email"] if developer else answers["notification_email"]
+            assert job["email_notifications"]["on_failure"] == [email]
             if key in SCHEDULED:
                 assert job["schedule"] == {
                     "quartz_cron_expression": answers[SCHEDULED[key]],
                     "timezone_id": answers["schedule_timezone"],
-                    "pause_status": "UNPAUSED",
+                    "pause_status": "PAUSED" if developer else "UNPAUSED",
                 }
             else:
                 assert "schedule" not in job
@@ -177,6 +202,7 @@ def test_jobs_follow_the_policy(projects: list[Path], index: int) -> None:
                     widgets = notebook_widgets(project, notebook["notebook_path"])
                     assert set(notebook["base_parameters"]) == widgets, where
                     assert notebook["base_parameters"]["env"] == env, where
+                    assert notebook["base_parameters"]["developer"] == developer, where
                     packages = [library["pypi"]["package"] for library in task["libraries"]]
                     assert packages and set(packages) <= set(dependencies), where
                 else:
@@ -188,7 +214,11 @@ def test_jobs_follow_the_policy(projects: list[Path], index: int) -> None:
                     assert script["source"] == "GIT", where
                     assert (project / script["python_file"]).is_file(), where
                     dated = ["--score-date", ""] if task["task_key"] in DATED else []
-                    assert script["parameters"] == ["{{task.name}}", "--env", env, *dated], where
+                    assert script["parameters"] == [
+                        "{{task.name}}",
+                        *("--env", env, "--developer", developer),
+                        *dated,
+                    ], where
     assert len(names) == len(set(names)), "job names must differ between environments"
 
 
@@ -237,17 +267,18 @@ def test_identities_permissions_and_names_agree_with_conf(projects: list[Path], 
     project_conf = yaml.safe_load((project / "conf/project.yml").read_text())
     schema_name = project_conf["storage"]["schema_name"]
     for env in ENVS:
-        _, scope = module_scope(
-            project / "terraform" / "envs" / env, {"run_as": RUN_AS[env], "git_url": GIT_URL}
-        )
+        _, scope = module_scope(project / "terraform" / "envs" / env, root_values(env))
         var = scope["var"]
-        overlay = yaml.safe_load((project / f"conf/envs/{env}.yml").read_text())
+        overlay = with_developer(
+            yaml.safe_load((project / f"conf/envs/{env}.yml").read_text()), env
+        )
 
         def acl(address: str, block: str = "access_control", scope: dict = scope) -> dict:
             """Who gets what from one permissions or grants resource."""
             return {
                 entry.get("group_name")
                 or entry.get("service_principal_name")
+                or entry.get("user_name")
                 or entry["principal"]: entry.get("permission_level") or sorted(entry["privileges"])
                 for entry in resolve(resources[address][block], scope)
             }
@@ -267,7 +298,8 @@ def test_identities_permissions_and_names_agree_with_conf(projects: list[Path], 
         assert resolve(resources["databricks_schema.this"]["owner"], scope) == RUN_AS[env]
         assert var["experiment_name"] == overlay["tracking"]["experiment_name"]
         assert var["catalog"] == overlay["storage"]["catalog"] == answers.get(f"{env}_catalog", env)
-        assert var["schema"] == schema_name
+        assert var["schema"] == overlay["storage"].get("schema_name", schema_name)
+        assert var["schema"] == (f"{schema_name}_{var['developer']}" if env == "dev" else schema_name)
         # the jobs' compute is the one the code judges its settings for
         assert var["compute"] == project_conf["spark"]["compute"] == answers["job_compute"]
         assert (

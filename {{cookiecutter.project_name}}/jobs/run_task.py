@@ -1,7 +1,7 @@
 """What a Python-script job task runs (serverless compute): one step of the package for one
 environment, from the code of the branch the job checked out.
 
-    python jobs/run_task.py TASK --env ENV [--score-date YYYY-MM-DD]
+    python jobs/run_task.py TASK --env ENV [--score-date YYYY-MM-DD] [--developer NAME]
 
 A shell, like the notebooks of notebooks/ on classic compute: all logic is in the package
 ({{ cookiecutter.package_name }}.jobs.run_task), tested with the project.

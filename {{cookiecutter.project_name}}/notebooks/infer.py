@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.abspath("../src"))
 # COMMAND ----------
 
 dbutils.widgets.text("env", "dev")
+dbutils.widgets.text("developer", "")  # set by the jobs of make dev-deploy
 dbutils.widgets.text("score_date", "")
 
 # COMMAND ----------
@@ -28,5 +29,6 @@ run_task(
     "infer",
     env=dbutils.widgets.get("env"),
     conf_dir="../conf",
+    developer=dbutils.widgets.get("developer"),
     score_date=dbutils.widgets.get("score_date"),
 )

@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.abspath("../src"))
 # COMMAND ----------
 
 dbutils.widgets.text("env", "dev")
+dbutils.widgets.text("developer", "")  # set by the jobs of make dev-deploy
 
 # COMMAND ----------
 
@@ -26,4 +27,5 @@ run_task(
     "ingest",
     env=dbutils.widgets.get("env"),
     conf_dir="../conf",
+    developer=dbutils.widgets.get("developer"),
 )

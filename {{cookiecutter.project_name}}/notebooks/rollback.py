@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.abspath("../src"))
 # COMMAND ----------
 
 dbutils.widgets.text("env", "dev")
+dbutils.widgets.text("developer", "")  # set by the jobs of make dev-deploy
 
 # COMMAND ----------
 
@@ -27,4 +28,5 @@ run_task(
     "rollback",
     env=dbutils.widgets.get("env"),
     conf_dir="../conf",
+    developer=dbutils.widgets.get("developer"),
 )

@@ -14,8 +14,11 @@ from hyperopt.pyll.stochastic import sample
 
 from {{ cookiecutter.package_name }}.config import (
     available_envs,
-    load_settings,
     source_keys,
+    uses_developer,
+)
+from {{ cookiecutter.package_name }}.config import (
+    load_settings as load_any,
 )
 from {{ cookiecutter.package_name }}.estimators import spark_space_problems
 from {{ cookiecutter.package_name }}.features import (
@@ -31,6 +34,11 @@ from conftest import PROJECT_ROOT
 
 CONF = PROJECT_ROOT / "conf"
 ENVS = available_envs(CONF)
+
+
+def load_settings(env: str, conf=CONF):
+    """The settings of ``env``; a per-developer one (dev) as a developer's jobs load it."""
+    return load_any(env, conf, developer="a_developer" if uses_developer(env, conf) else None)
 
 
 def test_there_are_environments() -> None:

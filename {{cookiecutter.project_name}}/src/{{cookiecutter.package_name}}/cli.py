@@ -43,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--conf-dir", type=Path, default=Path("conf"), help="configuration folder (default: conf)"
     )
     parser.add_argument(
+        "--developer",
+        help="whose per-developer environment (dev) this is: fills in its ${developer}",
+    )
+    parser.add_argument(
         "--data-dir",
         type=Path,
         help="folder of data.yml and the feature files (default: the configuration folder)",
@@ -80,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     try:
-        settings = load_settings(args.env, args.conf_dir, args.data_dir)
+        settings = load_settings(args.env, args.conf_dir, args.data_dir, args.developer)
         from . import pipeline  # Spark and MLflow: imported once the settings are known good
         from .adapters.tracking import serve_ui
 

@@ -7,6 +7,7 @@ declarations.py, the checks of what they say of each other in references.py.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -41,6 +42,7 @@ from .yamlfiles import (
     Origins,
     Strict,
     as_mapping,
+    dotted,
     load_yaml,
     overlay,
     record_origins,
@@ -317,11 +319,17 @@ class Settings(Strict):
     _root: Path = PrivateAttr(default=Path())
     _files: dict[str, Path] = PrivateAttr(default_factory=dict)
     _origins: Origins = PrivateAttr(default_factory=dict)
+    _developer: str | None = PrivateAttr(default=None)
 
     @property
     def env(self) -> str:
         """The environment these settings are for (the overlay's file name)."""
         return self._env
+
+    @property
+    def developer(self) -> str | None:
+        """Whose per-developer environment these settings are (None: a shared one)."""
+        return self._developer
 
     @property
     def root(self) -> Path:
@@ -340,8 +348,7 @@ class Settings(Strict):
 
     def source_of(self, *keys: str) -> str:
         """The file that set the key path ``keys`` (for messages about checks made later)."""
-        prefixes = (keys[:n] for n in range(len(keys), -1, -1))
-        return next((self._origins[k] for k in prefixes if k in self._origins), "conf")
+        return origin_of(keys, self._origins)
 
 
 def _absolute(root: Path, value: Path | None) -> Path | None:
@@ -397,14 +404,79 @@ def available_envs(conf_dir: Path) -> list[str]:
     return sorted(p.stem for p in (Path(conf_dir) / ENVS_DIR).glob("*.yml"))
 
 
+# An environment one developer deploys for themselves (conf/envs/dev.yml) writes ${developer}
+# into its names; `--developer NAME` fills it in, so two developers never share a table, an
+# experiment or a model. A name: it goes into schema, job, experiment and model names.
+DEVELOPER = "${developer}"
+DEVELOPER_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def uses_developer(env: str, conf_dir: Path | str = "conf") -> bool:
+    """Whether the overlay of ``env`` names its tables, experiment or model per developer."""
+    path = Path(conf_dir) / ENVS_DIR / f"{env}.yml"
+    return path.is_file() and DEVELOPER in path.read_text(encoding="utf-8")
+
+
+def _fill_developer(
+    merged: dict, env: str, developer: str | None, origins: Origins
+) -> tuple[dict, list[str]]:
+    """``merged`` with ${developer} replaced by ``developer``, and the problems of doing so."""
+    used: list[tuple] = []
+
+    def fill(value: Any, path: tuple) -> Any:
+        if isinstance(value, dict):
+            return {key: fill(item, (*path, key)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [fill(item, (*path, i)) for i, item in enumerate(value)]
+        if isinstance(value, str) and DEVELOPER in value:
+            used.append(path)
+            return value.replace(DEVELOPER, developer or "")
+        return value
+
+    filled = fill(merged, ())
+    if developer is not None and not DEVELOPER_NAME.fullmatch(developer):
+        return filled, [
+            f"developer {developer!r} is not a usable name: lowercase letters, digits and _, "
+            "starting with a letter, at most 40 characters (make dev-deploy derives one from "
+            "your Databricks user name; set DEVELOPER=... to choose)"
+        ]
+    if used and developer is None:
+        by_file: dict[str, list[str]] = {}
+        for path in used:
+            by_file.setdefault(origin_of(path, origins), []).append(dotted(path))
+        keys = "; ".join(f"{file}: {', '.join(keys)}" for file, keys in by_file.items())
+        return filled, [
+            f"environment {env!r} is per developer ({keys} use {DEVELOPER}): pass --developer "
+            "NAME, as the jobs of make dev-deploy do"
+        ]
+    if developer is not None and not used:
+        return filled, [
+            f"--developer {developer!r}: environment {env!r} is shared, not per developer (no "
+            f"key of its settings uses {DEVELOPER}), so a developer's runs would write where "
+            "everyone's do; leave --developer out, or use a per-developer environment such as dev"
+        ]
+    return filled, []
+
+
+def origin_of(path: tuple, origins: Origins) -> str:
+    """The file that set the key path ``path``, or that set the nearest mapping above it."""
+    prefixes = (path[:n] for n in range(len(path), -1, -1))
+    return next((origins[k] for k in prefixes if k in origins), "conf")
+
+
 def load_settings(
-    env: str, conf_dir: Path | str = "conf", data_dir: Path | str | None = None
+    env: str,
+    conf_dir: Path | str = "conf",
+    data_dir: Path | str | None = None,
+    developer: str | None = None,
 ) -> Settings:
     """The settings of ``env``: project.yml, overlaid by data.yml, overlaid by envs/<env>.yml,
     validated, with every name one part uses checked against what another declares.
 
     data.yml and the two feature files come from ``data_dir`` (default: ``conf_dir``).
-    Relative paths are resolved against the folder that holds ``conf_dir``.
+    Relative paths are resolved against the folder that holds ``conf_dir``. ``developer``
+    fills in the ${developer} of a per-developer environment (dev); it is refused for any
+    other, and a per-developer environment refuses to load without one.
     """
     conf_dir = Path(conf_dir)
     data_dir = Path(data_dir) if data_dir is not None else conf_dir
@@ -432,6 +504,9 @@ def load_settings(
     record_origins((), show(base_path), origins)
     merged = overlay(base, as_mapping(load_yaml(data_path), data_path), show(data_path), origins)
     merged = overlay(merged, as_mapping(load_yaml(env_path), env_path), show(env_path), origins)
+    merged, problems = _fill_developer(merged, env, developer, origins)
+    if problems:
+        raise ConfigError(problems)
     for key, file in (("mappings", MAPPINGS_FILE), ("selection", SELECTION_FILE)):
         features = merged.get("features")
         if isinstance(features, dict) and features.get(key) is None:
@@ -439,6 +514,7 @@ def load_settings(
     root = conf_dir.resolve().parent
     settings = _anchor(validate(Settings, merged, origins), root)
     settings._env, settings._root, settings._origins = env, root, origins
+    settings._developer = developer
     settings._files = {"project": base_path, "data": data_path, "env": env_path}
     problems = reference_problems(settings)
     if problems:

@@ -19,10 +19,13 @@ TASKS: dict[str, str] = {
 }
 
 
-def run_task(task: str, env: str, conf_dir: str | Path, score_date: str = "") -> None:
+def run_task(
+    task: str, env: str, conf_dir: str | Path, score_date: str = "", developer: str = ""
+) -> None:
     """Run the step behind ``task`` (e.g. ``validate_data``) with the settings of ``env``.
 
     ``score_date`` (YYYY-MM-DD) overrides ``inference.score_date``; empty keeps the configured
+    one. ``developer`` is whose per-developer environment (dev) this is; empty for a shared
     one. Any problem raises a ``ProblemsError`` that lists every problem, so the task fails and
     the failure notice names them; nothing is written before the configuration checks pass.
     """
@@ -32,7 +35,7 @@ def run_task(task: str, env: str, conf_dir: str | Path, score_date: str = "") ->
     if not env.strip():
         raise ConfigError(["widget env is empty: set it to the environment (dev, staging or prod)"])
     day = _parse_date(score_date)
-    settings = load_settings(env.strip(), conf_dir)
+    settings = load_settings(env.strip(), conf_dir, developer=developer.strip() or None)
     pipeline.run(settings.scoring_on(day) if day else settings, [step])
 
 
@@ -48,10 +51,20 @@ def _parse_date(text: str) -> date | None:
 
 
 def main(argv: list[str], conf_dir: str | Path) -> None:
-    """``run_task`` from a script's arguments: TASK --env ENV [--score-date YYYY-MM-DD]."""
+    """``run_task`` from a script's arguments:
+    TASK --env ENV [--score-date YYYY-MM-DD] [--developer NAME]."""
     parser = argparse.ArgumentParser(prog="run_task.py", description=main.__doc__)
     parser.add_argument("task", help=f"one of {', '.join(TASKS)}")
     parser.add_argument("--env", required=True, help="the environment (dev, staging or prod)")
     parser.add_argument("--score-date", default="", help="YYYY-MM-DD; empty: the configured one")
+    parser.add_argument(
+        "--developer", default="", help="whose per-developer environment (dev) this is"
+    )
     args = parser.parse_args(argv)
-    run_task(args.task, env=args.env, conf_dir=conf_dir, score_date=args.score_date)
+    run_task(
+        args.task,
+        env=args.env,
+        conf_dir=conf_dir,
+        score_date=args.score_date,
+        developer=args.developer,
+    )

@@ -62,7 +62,7 @@ from databricks.sdk.service.jobs import (
     SubmitTask,
 )
 
-from .config import Settings, load_settings
+from .config import DEVELOPER_NAME, Settings, load_settings, uses_developer
 from .errors import ConfigError
 from .references import written_tables
 
@@ -114,6 +114,8 @@ class Namespace:
     experiment: str
     model: str
     unity_catalog: bool  # the model is in Unity Catalog's registry
+    # A per-developer environment's names are patterns: this stands for any developer in them.
+    any_developer: str | None = None
 
     def names(self) -> dict[str, str]:
         """Every name, by what it names."""
@@ -149,18 +151,36 @@ def namespace(settings: Settings) -> Namespace:
     )
 
 
+ANY_DEVELOPER = "x9developer9x"  # stands for every developer in a per-developer namespace
+
+
 def environment(env: str, conf_dir: Path) -> Namespace:
-    """The namespace of ``env``, its configuration refused as the pipeline refuses it."""
+    """The namespace of ``env``, its configuration refused as the pipeline refuses it. For a
+    per-developer environment (dev), the namespace of every developer at once."""
+    developer = ANY_DEVELOPER if uses_developer(env, conf_dir) else None
     try:
-        return namespace(load_settings(env, conf_dir))
+        settings = load_settings(env, conf_dir, developer=developer)
     except ConfigError as error:
         raise RemoteJobError(f"the settings of {env!r}: {'; '.join(error.problems)}") from None
+    return dataclasses.replace(namespace(settings), any_developer=developer)
 
 
 def shared_names(ours: Namespace, theirs: Namespace) -> list[str]:
-    """What ``ours`` names that ``theirs`` names too (case-folded, as Unity Catalog compares)."""
-    taken = {name.casefold() for name in theirs.names().values() if name}
-    return [f"{what} {name}" for what, name in ours.names().items() if name.casefold() in taken]
+    """What ``ours`` names that ``theirs`` names too (case-folded, as Unity Catalog compares),
+    for any developer if ``theirs`` is per developer."""
+    taken = [_pattern(name, theirs.any_developer) for name in theirs.names().values() if name]
+    return [
+        f"{what} {name}"
+        for what, name in ours.names().items()
+        if any(pattern.fullmatch(name.casefold()) for pattern in taken)
+    ]
+
+
+def _pattern(name: str, any_developer: str | None) -> re.Pattern[str]:
+    text = re.escape(name.casefold())
+    if any_developer:
+        text = text.replace(re.escape(any_developer), DEVELOPER_NAME.pattern)
+    return re.compile(text)
 
 
 def _isolated(env: str, others: Collection[str], conf_dir: Path) -> Namespace:

@@ -12,6 +12,7 @@ from {{ cookiecutter.package_name }}.config import (
     ConfigError,
     available_envs,
     load_settings,
+    uses_developer,
 )
 
 from conftest import add_env
@@ -21,7 +22,56 @@ def test_every_shipped_environment_loads(conf_dir: Path) -> None:
     envs = available_envs(conf_dir)
     assert envs == ["ci", "dev", "local", "prod", "staging", "test"]
     for env in envs:
-        assert load_settings(env, conf_dir).env == env
+        developer = "ada" if uses_developer(env, conf_dir) else None
+        assert load_settings(env, conf_dir, developer=developer).env == env
+    assert [env for env in envs if uses_developer(env, conf_dir)] == ["dev"]
+
+
+@pytest.fixture
+def per_developer(conf_dir: Path) -> Path:
+    """conf with an environment `mine` whose schema, experiment and model are per developer."""
+    add_env(
+        conf_dir,
+        "mine",
+        {
+            "storage": {"schema_name": "tables_${developer}"},
+            "tracking": {"experiment_name": "/Shared/mine-${developer}"},
+            "registry": {"model_name": "model-${developer}"},
+        },
+    )
+    return conf_dir
+
+
+def test_a_developer_fills_in_a_per_developer_environment(per_developer: Path) -> None:
+    settings = load_settings("mine", per_developer, developer="ada")
+    assert settings.developer == "ada"
+    assert settings.storage.schema_name == "tables_ada"
+    assert settings.tracking.experiment_name == "/Shared/mine-ada"
+    assert settings.registry.model_name == "model-ada"
+    assert load_settings("mine", per_developer, developer="bo").storage.schema_name == "tables_bo"
+
+
+def test_a_per_developer_environment_needs_a_developer(per_developer: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings("mine", per_developer)
+    [problem] = error.value.problems
+    assert "environment 'mine' is per developer" in problem
+    assert problem.count("envs/mine.yml: ") == 1 and "storage.schema_name" in problem
+    assert "tracking.experiment_name" in problem and "pass --developer NAME" in problem
+
+
+def test_a_shared_environment_refuses_a_developer(conf_dir: Path) -> None:
+    # staging's names are everyone's: a developer's run there would write into them
+    with pytest.raises(ConfigError, match="environment 'staging' is shared, not per developer"):
+        load_settings("staging", conf_dir, developer="ada")
+
+
+@pytest.mark.parametrize("developer", ["Ada", "1ada", "ada-lovelace", "a" * 41, ""])
+def test_a_developer_name_must_fit_every_name_it_goes_into(
+    per_developer: Path, developer: str
+) -> None:
+    with pytest.raises(ConfigError, match=f"developer {developer!r} is not a usable name"):
+        load_settings("mine", per_developer, developer=developer)
 
 
 def test_overlay_overrides_only_what_it_names(conf_dir: Path) -> None:
@@ -79,9 +129,9 @@ def test_unknown_section_lists_valid_keys(conf_dir: Path) -> None:
 
 
 def test_wrong_type_names_file_key_and_value(conf_dir: Path) -> None:
-    add_env(conf_dir, "dev", {"spark": {"shuffle_partitions": "many"}}, base="dev")
-    [line] = problems("dev", conf_dir)
-    assert line.startswith(str(conf_dir / "envs" / "dev.yml"))
+    add_env(conf_dir, "staging", {"spark": {"shuffle_partitions": "many"}}, base="staging")
+    [line] = problems("staging", conf_dir)
+    assert line.startswith(str(conf_dir / "envs" / "staging.yml"))
     assert "spark.shuffle_partitions" in line
     assert "'many'" in line
 

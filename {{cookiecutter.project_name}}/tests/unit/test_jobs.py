@@ -18,6 +18,8 @@ import pytest
 from {{ cookiecutter.package_name }} import jobs, pipeline
 from {{ cookiecutter.package_name }}.errors import ConfigError
 
+from conftest import add_env
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((PROJECT_ROOT / "notebooks").glob("*.py"))
 SCRIPT = PROJECT_ROOT / "jobs" / "run_task.py"
@@ -55,17 +57,18 @@ def test_notebook_passes_its_widgets_to_run_task(notebook: Path, monkeypatch) ->
     monkeypatch.setattr(jobs, "run_task", lambda *args, **kwargs: calls.append((args, kwargs)))
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.chdir(notebook.parent)  # a job runs a notebook in its own folder
-    values = {"env": "staging", "score_date": "2025-06-30"}
+    values = {"env": "dev", "developer": "ada", "score_date": "2025-06-30"}
     dbutils = DbUtils(values)
 
     exec(compile(source, str(notebook), "exec"), {"dbutils": dbutils, "__name__": "__main__"})
 
-    expected = {"env"} | ({"score_date"} if notebook.stem in DATED else set())
+    expected = {"env", "developer"} | ({"score_date"} if notebook.stem in DATED else set())
     assert set(dbutils.widgets.declared) == expected
     assert sys.path[0] == str(PROJECT_ROOT / "src")
     [(args, kwargs)] = calls
     assert args == (notebook.stem,)
-    assert kwargs.pop("env") == "staging"
+    assert kwargs.pop("env") == "dev"
+    assert kwargs.pop("developer") == "ada"
     assert (notebook.parent / kwargs.pop("conf_dir")).resolve() == PROJECT_ROOT / "conf"
     assert kwargs == ({"score_date": "2025-06-30"} if notebook.stem in DATED else {})
 
@@ -85,14 +88,18 @@ def test_the_task_script_passes_its_arguments_to_run_task(
     task: str, monkeypatch, tmp_path: Path
 ) -> None:
     dated = ["--score-date", "2025-06-30"] if task in DATED else []
-    [(args, kwargs)] = run_script([task, "--env", "staging", *dated], monkeypatch, tmp_path)
-    assert sys.path[0] == str(PROJECT_ROOT / "src")
-    assert args == (task,)
-    assert kwargs == {
-        "env": "staging",
-        "conf_dir": PROJECT_ROOT / "conf",
-        "score_date": "2025-06-30" if dated else "",
-    }
+    # as the jobs pass them: --developer empty in staging and prod, a name in a dev deployment
+    for developer in ("", "ada"):
+        argv = [task, "--env", "staging", "--developer", developer, *dated]
+        [(args, kwargs)] = run_script(argv, monkeypatch, tmp_path)
+        assert sys.path[0] == str(PROJECT_ROOT / "src")
+        assert args == (task,)
+        assert kwargs == {
+            "env": "staging",
+            "conf_dir": PROJECT_ROOT / "conf",
+            "score_date": "2025-06-30" if dated else "",
+            "developer": developer,
+        }
 
 
 def test_the_task_script_needs_an_environment(monkeypatch, tmp_path: Path, capsys) -> None:
@@ -115,6 +122,16 @@ def test_run_task_runs_the_step_of_its_task(conf_dir: Path, ran: list) -> None:
     assert steps == ["validate-data"]
     assert settings.env == "local"
     assert settings.inference.score_date is None
+
+
+def test_run_task_runs_in_the_developers_namespace(conf_dir: Path, ran: list) -> None:
+    add_env(conf_dir, "mine", {"storage": {"schema_name": "tables_${developer}"}})
+    jobs.run_task("train", "mine", conf_dir, developer=" ada ")
+    [(settings, _)] = ran
+    assert (settings.developer, settings.storage.schema_name) == ("ada", "tables_ada")
+    with pytest.raises(ConfigError, match="environment 'mine' is per developer"):
+        jobs.run_task("train", "mine", conf_dir)  # a job without its --developer runs nothing
+    assert len(ran) == 1
 
 
 def test_run_task_scores_the_given_date(conf_dir: Path, ran: list) -> None:

@@ -7,12 +7,14 @@ retries are the SDK's own; each test sets how the fake workspace behaves and rea
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import yaml
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
 
@@ -561,6 +563,21 @@ def test_the_pull_request_namespace_shares_no_name_with_a_deployed_one() -> None
     assert len(test.tables) >= 5 and all(t.startswith(test.schema + ".") for t in test.tables)
 
 
+def test_a_name_of_any_developers_dev_namespace_is_shared(tmp_path: Path) -> None:
+    # dev is per developer: a namespace is refused if it is some developer's, whoever it is
+    conf = tmp_path / "conf"
+    shutil.copytree(EXAMPLE_CONF, conf)
+    dev = environment("dev", conf)
+    bob = yaml.safe_load((conf / "envs" / "dev.yml").read_text().replace("${developer}", "bob"))
+    (conf / "envs" / "bobs.yml").write_text(yaml.safe_dump(bob))
+    shared = shared_names(environment("bobs", conf), dev)
+    bobs = environment("bobs", conf)
+    assert f"schema {bobs.schema}" in shared and f"model {bobs.model}" in shared
+    assert f"experiment {bobs.experiment}" in shared and "bob" in bobs.schema
+    # a name that only looks alike is not: the developer part must be a developer name
+    assert shared_names(environment("test", conf), dev) == []
+
+
 def test_submit_refuses_an_environment_that_writes_where_the_job_does(
     workspace: FakeWorkspace, capsys
 ) -> None:
@@ -584,7 +601,7 @@ def test_a_script_task_gets_the_environment_in_its_arguments(workspace: FakeWork
         task["spark_python_task"] = dict(
             python_file="jobs/run_task.py",
             source="GIT",
-            parameters=[TASK_KEY, "--env", "staging"],
+            parameters=[TASK_KEY, "--env", "staging", "--developer", ""],
         )
     del serverless["settings"]["job_clusters"]
     spec = dict(environment_version="4", dependencies=["mlflow>=3.1,<4"])
@@ -596,7 +613,9 @@ def test_a_script_task_gets_the_environment_in_its_arguments(workspace: FakeWork
     assert body["environments"] == [dict(environment_key="default", spec=spec)]
     for task in body["tasks"]:
         assert task["environment_key"] == "default" and "new_cluster" not in task
-        assert task["spark_python_task"]["parameters"] == [TASK_KEY, "--env", "test"]
+        assert task["spark_python_task"]["parameters"] == [
+            *(TASK_KEY, "--env", "test", "--developer", "")
+        ]
 
 
 def test_prepare_makes_the_namespace_anew_and_clean_removes_it(

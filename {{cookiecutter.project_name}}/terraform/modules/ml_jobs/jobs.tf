@@ -9,13 +9,13 @@ locals {
   # The parameters of a task: notebook widgets (classic), or the script's arguments
   # (serverless; the Jobs service puts the task's key in place of its task.name reference).
   parameters = {
-    env      = { env = var.environment }
-    env_date = { env = var.environment, score_date = "" }
+    env      = { env = var.environment, developer = var.developer }
+    env_date = { env = var.environment, developer = var.developer, score_date = "" }
   }
   arguments = {
 {%- raw %}
-    env      = ["{{task.name}}", "--env", var.environment]
-    env_date = ["{{task.name}}", "--env", var.environment, "--score-date", ""]
+    env      = ["{{task.name}}", "--env", var.environment, "--developer", var.developer]
+    env_date = ["{{task.name}}", "--env", var.environment, "--developer", var.developer, "--score-date", ""]
 {%- endraw %}
   }
   # What each kind of compute puts in a job and in its tasks: a list of one makes a block, an
@@ -106,7 +106,8 @@ resource "databricks_job" "this" {
   }
 
   run_as {
-    service_principal_name = var.run_as
+    service_principal_name = local.run_as_sp
+    user_name              = local.run_as_name
   }
 
   dynamic "schedule" {

@@ -10,7 +10,8 @@ resource "databricks_permissions" "model" {
   registered_model_id = databricks_mlflow_model.this.registered_model_id
 
   access_control {
-    service_principal_name = var.run_as
+    service_principal_name = local.run_as_sp
+    user_name              = local.run_as_name
     permission_level       = "CAN_MANAGE"
   }
 

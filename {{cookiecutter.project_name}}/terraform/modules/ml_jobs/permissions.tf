@@ -6,7 +6,8 @@ resource "databricks_permissions" "jobs" {
   job_id   = each.value.id
 
   access_control {
-    service_principal_name = var.run_as
+    service_principal_name = local.run_as_sp
+    user_name              = local.run_as_name
     permission_level       = "IS_OWNER"
   }
 
@@ -20,7 +21,8 @@ resource "databricks_permissions" "experiment" {
   experiment_id = databricks_mlflow_experiment.this.id
 
   access_control {
-    service_principal_name = var.run_as
+    service_principal_name = local.run_as_sp
+    user_name              = local.run_as_name
     permission_level       = "CAN_MANAGE"
   }
 

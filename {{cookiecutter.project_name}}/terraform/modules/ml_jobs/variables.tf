@@ -6,13 +6,36 @@ variable "project" {
 }
 
 variable "environment" {
-  description = "Environment name: staging or prod."
+  description = "Environment name: dev, staging or prod."
   type        = string
 
   validation {
     condition     = contains(["dev", "staging", "prod"], var.environment)
     error_message = "environment must be dev, staging or prod."
   }
+}
+
+variable "developer" {
+  description = "Whose dev deployment this is (terraform/envs/dev): their name goes into every job name, dev-<developer>-<project>-..., and every task passes it to the code (--developer), which fills in the $${developer} of conf/envs/dev.yml. Empty for staging and prod."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = can(regex("^([a-z][a-z0-9_]{0,39})?$", var.developer))
+    error_message = "developer must be lowercase letters, digits and _, starting with a letter, at most 40 characters (or empty)."
+  }
+}
+
+variable "manage_git_credential" {
+  description = "Azure DevOps: make the git credential of the identity Terraform signs in as (the environment's service principal). False in a dev deployment, where the developer's own credential is used."
+  type        = bool
+  default     = true
+}
+
+variable "force_destroy" {
+  description = "Whether destroying the environment drops its schema with every table in it (true in a dev deployment only)."
+  type        = bool
+  default     = false
 }
 
 variable "git_url" {
@@ -41,12 +64,12 @@ variable "git_branch" {
 }
 
 variable "run_as" {
-  description = "Application (client) id of the environment's service principal: the jobs run as it and it owns what they write."
+  description = "Who the jobs run as and who owns what they write: the application (client) id of the environment's service principal, or in a developer's dev deployment the developer's user name (an e-mail address)."
   type        = string
 
   validation {
-    condition     = can(regex("^[0-9a-fA-F-]{36}$", var.run_as))
-    error_message = "run_as must be the service principal's application id (a UUID); the platform bootstrap outputs it."
+    condition     = can(regex("^[0-9a-fA-F-]{36}$", var.run_as)) || can(regex("^[^@\\s]+@[^@\\s]+$", var.run_as))
+    error_message = "run_as must be the service principal's application id (a UUID; the platform bootstrap outputs it) or, for a dev deployment, a user name (e-mail address)."
   }
 }
 
