@@ -19,6 +19,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+import mlflow
 import pytest
 from pyspark.sql import functions as F
 
@@ -295,3 +296,29 @@ def test_a_crash_before_the_delivery_table_commit_replaces_nothing(project, monk
     assert code == 0, out + err
     assert out.count("the delivery that staged it stopped before its commit") == 2
     assert staged(project) == []
+
+
+def test_a_registry_that_cannot_be_reached_is_exit_4_and_never_read_as_no_champion(
+    project, monkeypatch
+) -> None:
+    # a connection refused by the registry is not "no champion": validate must not judge the
+    # challenger on the floors alone, deploy must not move an alias, infer must not score
+    add_env(
+        project.conf,
+        "unreachable",
+        deep_update(FAST, {"tracking": {"registry_uri": "http://127.0.0.1:9"}}),
+    )
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
+    tracking = mlflow.MlflowClient(project.settings.tracking.tracking_uri)
+    experiment = tracking.get_experiment_by_name(project.settings.tracking.experiment_name)
+    before = {run.info.run_id for run in tracking.search_runs([experiment.experiment_id])}
+    for step in ("validate", "deploy", "infer"):
+        code, out, err = project.cli(step, env="unreachable")
+        assert code == 4, out + err
+        assert "the model registry (http://127.0.0.1:9) failed while reading model" in err
+        assert "nothing was judged or moved" in err and "Traceback" not in err
+    new = [r for r in tracking.search_runs([experiment.experiment_id]) if r.info.run_id not in before]
+    # a step's own run may record that it failed; none records a gate decision or a score
+    assert all(run.info.status == "FAILED" for run in new), [r.info for r in new]
+    assert not [run for run in new if "gate.decision" in run.data.tags or run.data.metrics]

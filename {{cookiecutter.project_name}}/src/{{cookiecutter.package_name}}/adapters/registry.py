@@ -15,16 +15,45 @@ from ..errors import RegistryError
 from ..scoring import LoadedModel, columns_of
 
 
+# What the registries answer when a model (or version) is not there; every other failure
+# (authentication, permission, network, a server error) is not "no model" and stops the step.
+NOT_FOUND = {"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"}
+
+
 def _client() -> mlflow.MlflowClient:
     return mlflow.MlflowClient()
 
 
+def _failed(error: MlflowException, doing: str) -> RegistryError:
+    """A registry failure that is not "not found", as a one-line problem of the step."""
+    detail = str(error).strip().splitlines()[0][:300] if str(error).strip() else "no detail"
+    return RegistryError(
+        [
+            f"the model registry ({mlflow.get_registry_uri()}) failed while {doing}: "
+            f"{error.error_code}: {detail}; check the registry URI, the credentials and the "
+            "network, then run the step again (nothing was judged or moved)"
+        ]
+    )
+
+
 def version_by_alias(name: str, alias: str) -> ModelVersion | None:
-    """The version ``alias`` points at, or None when it points nowhere (or the model is new)."""
+    """The version ``alias`` points at, or None when it points nowhere or the model is not
+    registered yet. Any other failure of the registry is a ``RegistryError``: a champion that
+    cannot be read is never taken for no champion."""
+    client = _client()
     try:
-        return _client().get_model_version_by_alias(name, alias)
-    except MlflowException:
+        model = client.get_registered_model(name)
+    except MlflowException as error:
+        if error.error_code in NOT_FOUND:
+            return None
+        raise _failed(error, f"reading model {name!r}") from None
+    version = (model.aliases or {}).get(alias)
+    if version is None:
         return None
+    try:
+        return client.get_model_version(name, str(version))
+    except MlflowException as error:
+        raise _failed(error, f"reading {name!r} version {version} (@{alias})") from None
 
 
 def alias_version(name: str, alias: str) -> str | None:
@@ -87,8 +116,10 @@ def versions(name: str) -> list[ModelVersion]:
     """Every version of ``name``, newest first; none when the model is not registered."""
     try:
         found = _client().search_model_versions(f"name = '{name}'")
-    except MlflowException:
-        return []
+    except MlflowException as error:
+        if error.error_code in NOT_FOUND:
+            return []
+        raise _failed(error, f"listing the versions of {name!r}") from None
     return sorted(found, key=lambda version: int(version.version), reverse=True)
 
 
