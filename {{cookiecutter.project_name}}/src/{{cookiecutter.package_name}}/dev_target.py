@@ -148,8 +148,9 @@ def main(
         problem = f"cannot reach the workspace: {error}; check DATABRICKS_HOST and the network"
     except ValueError as error:  # how the SDK says it cannot configure or authenticate
         problem = (
-            "cannot sign in to Databricks: run `databricks auth login --host <dev workspace>` "
-            f"(or set DATABRICKS_HOST and your credentials) ({str(error).splitlines()[0][:300]})"
+            "cannot sign in to Databricks: run `databricks auth login --host <dev workspace> "
+            "--profile dev` and `export DATABRICKS_CONFIG_PROFILE=dev` (or set DATABRICKS_HOST "
+            f"and your credentials) ({str(error).splitlines()[0][:300]})"
         )
     else:
         args.out.parent.mkdir(parents=True, exist_ok=True)

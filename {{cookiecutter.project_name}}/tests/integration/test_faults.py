@@ -318,7 +318,9 @@ def test_a_registry_that_cannot_be_reached_is_exit_4_and_never_read_as_no_champi
         assert code == 4, out + err
         assert "the model registry (http://127.0.0.1:9) failed while reading model" in err
         assert "nothing was judged or moved" in err and "Traceback" not in err
-    new = [r for r in tracking.search_runs([experiment.experiment_id]) if r.info.run_id not in before]
+    new = [
+        r for r in tracking.search_runs([experiment.experiment_id]) if r.info.run_id not in before
+    ]
     # a step's own run may record that it failed; none records a gate decision or a score
     assert all(run.info.status == "FAILED" for run in new), [r.info for r in new]
     assert not [run for run in new if "gate.decision" in run.data.tags or run.data.metrics]

@@ -14,7 +14,6 @@ from pyspark.sql import SparkSession
 from ..errors import RegistryError
 from ..scoring import LoadedModel, columns_of
 
-
 # What the registries answer when a model (or version) is not there; every other failure
 # (authentication, permission, network, a server error) is not "no model" and stops the step.
 NOT_FOUND = {"RESOURCE_DOES_NOT_EXIST", "NOT_FOUND"}
