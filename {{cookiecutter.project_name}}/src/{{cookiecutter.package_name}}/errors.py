@@ -50,6 +50,12 @@ class BusyError(ProblemsError):
     exit_code, kind = 7, "busy"
 
 
+class TrainingError(ProblemsError):
+    """Training could not make a model (every tuning trial failed): nothing was registered."""
+
+    exit_code, kind = 9, "training error"
+
+
 class StorageError(ProblemsError):
     """The disk refused a write (full, read-only, no permission): each line names the path;
     nothing was replaced."""

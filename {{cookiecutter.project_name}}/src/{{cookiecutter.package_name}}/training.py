@@ -20,7 +20,7 @@ from pyspark.sql import functions as F
 
 from .caching import cached
 from .config import Distribution, Settings, SplitSettings, TrainingSettings
-from .errors import ConfigError, DataError
+from .errors import ConfigError, DataError, TrainingError
 from .estimators import ESTIMATORS, build_sklearn, build_spark, typed
 from .importance import (
     Importance,
@@ -279,7 +279,13 @@ def tune(
     ]
     succeeded = [t for t in done if t.status == "ok"]
     if not succeeded:
-        raise RuntimeError(f"all {len(done)} tuning trials failed")
+        raise TrainingError(
+            [
+                f"all {len(done)} tuning trials of {estimator} failed, so there is no model to "
+                "register: each trial's run in the experiment says why (its status and logs); "
+                "check training.search_spaces and the data the trials were given"
+            ]
+        )
     best = max(succeeded, key=lambda t: t.metrics["val_roc_auc"])
     return Tuned(done, best.params, best.metrics["val_roc_auc"])
 

@@ -117,6 +117,7 @@ class Hyperopt:
         self, objective: Objective, space: dict[str, Distribution], max_evals: int, seed: int
     ) -> list[Trial]:
         from hyperopt import fmin, space_eval, tpe
+        from hyperopt.exceptions import AllTrialsFailed
 
         def minimised(params: dict) -> dict:
             result = objective(params)
@@ -125,15 +126,17 @@ class Hyperopt:
             return {**result, "loss": -result["val_roc_auc"]}
 
         expressions = hyperopt_space(space)
-        fmin(
-            minimised,
-            expressions,
-            algo=tpe.suggest,
-            max_evals=max_evals,
-            trials=self.trials,
-            rstate=np.random.default_rng(seed),
-            show_progressbar=False,
-        )
+        # every trial failing is recorded like any other outcome: `tune` says so
+        with contextlib.suppress(AllTrialsFailed):
+            fmin(
+                minimised,
+                expressions,
+                algo=tpe.suggest,
+                max_evals=max_evals,
+                trials=self.trials,
+                rstate=np.random.default_rng(seed),
+                show_progressbar=False,
+            )
         done = []
         for record in self.trials.trials:
             values = {k: v[0] for k, v in record["misc"]["vals"].items() if v}

@@ -21,6 +21,7 @@ from {{ cookiecutter.package_name }}.adapters.tables import (
     DatabricksTables,
     LocalTables,
 )
+from {{ cookiecutter.package_name }}.errors import TrainingError
 from {{ cookiecutter.package_name }}.scoring import LoadedModel
 from {{ cookiecutter.package_name }}.training import Columns
 
@@ -133,7 +134,7 @@ def test_spark_models_score_natively_after_the_lookup(monkeypatch) -> None:
 
 def test_log_model_packages_the_feature_lookups() -> None:
     store, client, _ = databricks_store(exists=True)
-    with pytest.raises(RuntimeError, match="training_set"):
+    with pytest.raises(TrainingError, match="training_set"):
         store.log_model(object(), "sklearn", "m", None, [])
     store.training_set(MagicMock(), ["age"])
     model = object()

@@ -17,7 +17,7 @@ from {{ cookiecutter.package_name }}.config import (
     SplitSettings,
     TrainingSettings,
 )
-from {{ cookiecutter.package_name }}.errors import DataError
+from {{ cookiecutter.package_name }}.errors import DataError, TrainingError
 from {{ cookiecutter.package_name }}.estimators import typed
 from {{ cookiecutter.package_name }}.training import (
     Columns,
@@ -147,6 +147,19 @@ def test_tune_records_every_trial_and_the_best(spark, tuner: str, parallelism: i
     assert tuned.best_validation_auc == max(t.metrics["val_roc_auc"] for t in tuned.trials) > 0.8
     assert isinstance(tuned.best_params["max_iter"], int)
     assert {t.number for t in tuned.trials} == {0, 1, 2}
+
+
+@pytest.mark.parametrize("tuner", ["hyperopt", "optuna"])
+def test_every_trial_failing_is_a_training_error_not_a_traceback(spark, tuner: str) -> None:
+    def failing(params: dict) -> dict:
+        return {"status": "fail"}
+
+    searcher = make_tuner(tuner, True, 1, spark)
+    with pytest.raises(TrainingError) as error:
+        tune(failing, SPACE, "hist_gradient_boosting", max_evals=2, seed=0, tuner=searcher)
+    [line] = error.value.problems
+    assert line.startswith("all 2 tuning trials of hist_gradient_boosting failed")
+    assert error.value.exit_code == 9
 
 
 def test_both_tuners_log_their_trials_alike(spark, tmp_path) -> None:

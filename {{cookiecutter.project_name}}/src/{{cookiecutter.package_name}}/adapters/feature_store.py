@@ -19,6 +19,7 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from ..errors import TrainingError
 from ..features.lookup import as_of_join
 from ..scoring import LoadedModel, score
 from .tables import DatabricksTables, Tables
@@ -231,7 +232,13 @@ class DatabricksFeatureStore:
         environment itself (adding its own lookup client), so ``requirements`` are not passed.
         """
         if self._training_set is None:
-            raise RuntimeError("training_set() must be called before log_model()")
+            raise TrainingError(
+                [
+                    "the Feature Engineering store was asked to log a model before it made the "
+                    "training set the model is logged with: call training_set() first (a "
+                    "custom step that logs a model must do both)"
+                ]
+            )
         self.client.log_model(
             model=model,
             artifact_path="model",
