@@ -40,6 +40,7 @@ src/{package}/cli.py
 src/{package}/config.py
 src/{package}/caching.py
 src/{package}/cohorts.py
+src/{package}/commands.py
 src/{package}/consistency.py
 src/{package}/context.py
 src/{package}/declarations.py
@@ -129,10 +130,12 @@ tests/unit/test_jobs.py
 tests/unit/test_recovery.py
 tests/unit/test_remote_jobs.py
 tests/unit/test_report.py
+tools/plan_comment.py
 tools/secret_patterns.py
 tests/unit/test_leakage.py
 tests/unit/test_lookup.py
 tests/unit/test_names.py
+tests/unit/test_plan_comment.py
 tests/unit/test_scoring.py
 tests/unit/test_selection.py
 tests/unit/test_tables.py

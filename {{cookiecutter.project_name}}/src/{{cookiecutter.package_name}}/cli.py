@@ -12,14 +12,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from .commands import COMMANDS
 from .config import load_settings
 from .errors import ProblemsError
-
-# The steps and commands in pipeline.STEPS and pipeline.OTHER_COMMANDS, named here so that the
-# parser needs no Spark or MLflow import: those wait until the settings have loaded, and a
-# broken configuration is reported at once (a test keeps the names the same).
-STEPS = ("ingest", "validate-data", "features", "train", "validate", "deploy", "infer", "deliver")
-OTHER_COMMANDS = ("rollback", "verify")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -29,10 +24,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "step",
-        choices=[*STEPS, "run", *OTHER_COMMANDS, "ui"],
-        help="one step; 'run' for every step in order; 'rollback' to restore the previous "
-        "champion; 'verify' to check what a run left; 'ui' for the MLflow UI over the local "
-        "store",
+        choices=[command.name for command in COMMANDS],
+        help="; ".join(f"{command.name}: {command.does}" for command in COMMANDS),
     )
     parser.add_argument(
         "--env",
@@ -79,8 +72,8 @@ def _run_isolated(argv: list[str], steps: list[str]) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the chosen step(s). Exit codes: 0 done, 2 configuration, 3 data, 4 registry state,
     5 challenger rejected with gate.fail_on_reject, 6 verify found a problem, 7 another run is
-    writing a table the step writes, 8 the disk refused a write. Configuration is checked whole
-    first."""
+    writing a table the step writes, 8 the disk refused a write, 9 training made no model.
+    Configuration is checked whole first."""
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     try:

@@ -8,15 +8,9 @@ from datetime import date
 from pathlib import Path
 
 from . import pipeline
+from .commands import TASKS
 from .config import load_settings
 from .errors import ConfigError
-
-# Task keys (and notebook names) are the step names with "_" for "-": job task keys and
-# notebook widgets read better that way. `rollback` has a job of its own, run on demand.
-TASKS: dict[str, str] = {
-    **{step.replace("-", "_"): step for step in pipeline.STEPS},
-    "rollback": "rollback",
-}
 
 
 def run_task(

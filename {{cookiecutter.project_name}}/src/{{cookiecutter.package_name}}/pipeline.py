@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 
 from .adapters import tracking
+from .commands import OTHERS
+from .commands import STEPS as STEP_NAMES
 from .config import Settings
 from .consistency import mapping_problems
 from .context import Platform
@@ -17,7 +19,8 @@ from .synthetic import TABLES as SYNTHETIC_TABLES
 from .tasks import checks, data, model, scoring
 from .yamlfiles import suggest
 
-STEPS: dict[str, Callable[[Platform], None]] = {
+# What each command of commands.py does; a name missing here fails at import.
+_ACTIONS: dict[str, Callable[[Platform], None]] = {
     "ingest": data.ingest,
     "validate-data": data.validate_data,
     "features": data.features,
@@ -26,11 +29,11 @@ STEPS: dict[str, Callable[[Platform], None]] = {
     "deploy": model.deploy,
     "infer": scoring.infer,
     "deliver": scoring.deliver,
-}
-OTHER_COMMANDS: dict[str, Callable[[Platform], None]] = {
     "rollback": model.rollback,
     "verify": checks.verify,
 }
+STEPS = {name: _ACTIONS[name] for name in STEP_NAMES}  # in the order `run` runs them
+OTHER_COMMANDS = {name: _ACTIONS[name] for name in OTHERS}
 
 
 def _git_problems(settings: Settings) -> list[str]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }} import cli, pipeline
+from {{ cookiecutter.package_name }} import cli, commands, jobs, pipeline
 from {{ cookiecutter.package_name }}.cli import main
 
 
@@ -108,8 +108,11 @@ def test_isolated_checks_the_whole_configuration_before_any_process(
 
 
 def test_the_parser_names_every_step_and_command_of_the_pipeline() -> None:
-    assert tuple(pipeline.STEPS) == cli.STEPS
-    assert tuple(pipeline.OTHER_COMMANDS) == cli.OTHER_COMMANDS
+    # one list (commands.py) names them for the parser, the pipeline and the job tasks
+    choices = next(a.choices for a in cli.build_parser()._actions if a.dest == "step")
+    assert choices == [*pipeline.STEPS, *pipeline.OTHER_COMMANDS, "run", "ui"]
+    assert tuple(pipeline.STEPS) == commands.STEPS
+    assert set(jobs.TASKS.values()) == {*pipeline.STEPS, "rollback"}
 
 
 def test_a_broken_configuration_is_reported_before_spark_or_mlflow_is_imported(
