@@ -128,6 +128,7 @@ tests/unit/test_importance.py
 tests/unit/test_git_state.py
 tests/unit/test_jobs.py
 tests/unit/test_recovery.py
+tests/unit/test_registry.py
 tests/unit/test_remote_jobs.py
 tests/unit/test_report.py
 tools/plan_comment.py

@@ -1,7 +1,7 @@
 """The values of one developer's dev deployment, for `make dev-deploy` (terraform/envs/dev).
 
-python -m {{ cookiecutter.package_name }}.dev_target --out terraform/envs/dev/developer.auto.tfvars.json
-    [--developer NAME]
+python -m {{ cookiecutter.package_name }}.dev_target
+    --out terraform/envs/dev/developer.auto.tfvars.json [--developer NAME]
 
 Signs in to the workspace the way the Databricks CLI and Terraform do (DATABRICKS_HOST and your
 credentials, or a profile of ~/.databrickscfg through DATABRICKS_CONFIG_PROFILE), and writes:
@@ -134,7 +134,10 @@ def main(
     root: Path = Path(),
 ) -> int:
     """Write the dev deployment's values; the exit codes of the module docstring."""
-    parser = argparse.ArgumentParser(prog="python -m {{ cookiecutter.package_name }}.dev_target")
+    parser = argparse.ArgumentParser(
+        prog="python -m {{ cookiecutter.package_name }}.dev_target",
+        description=__doc__.split("\n\n")[0],
+    )
     parser.add_argument("--out", type=Path, required=True, help="the .auto.tfvars.json to write")
     parser.add_argument("--developer", help="your name in the deployment's names (default: yours)")
     args = parser.parse_args(argv)
