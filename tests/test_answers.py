@@ -69,9 +69,11 @@ def quiet_bake(bake: Bake, out: Path, answers: dict) -> Path:
 
 CONFIG_LOADS = """
 import sys
-from {package}.config import load_settings
+from {package}.config import load_settings, uses_developer
 for env in sys.argv[2:]:
-    settings = load_settings(env, sys.argv[1])
+    # dev is per developer: its jobs pass --developer
+    developer = "a_developer" if uses_developer(env, sys.argv[1]) else None
+    settings = load_settings(env, sys.argv[1], developer=developer)
 """
 
 
