@@ -1,3 +1,14 @@
+variable "cloud" {
+  description = "Cloud of the Databricks workspaces: azure, aws or gcp. azure signs the CI in through Microsoft Entra workload identity federation and keeps the state in Azure Storage; aws and gcp create Databricks account service principals with Databricks federation policies, and the state bucket is a prerequisite (see README)."
+  type        = string
+  default     = "azure"
+
+  validation {
+    condition     = contains(["azure", "aws", "gcp"], var.cloud)
+    error_message = "cloud must be azure, aws or gcp."
+  }
+}
+
 variable "ci_platform" {
   description = "CI/CD platform of the model projects: azure_devops or github_actions. Only that platform's resources are created."
   type        = string
@@ -10,22 +21,52 @@ variable "ci_platform" {
 }
 
 variable "subscription_id" {
-  description = "Azure subscription that holds the Terraform state storage (and that the service connections are scoped to)."
+  description = "Azure subscription that holds the Terraform state storage (and that the service connections are scoped to). Required on cloud = azure; unused on aws and gcp."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^[0-9a-fA-F-]{36}$", var.subscription_id))
+    condition     = var.subscription_id == null || can(regex("^[0-9a-fA-F-]{36}$", var.subscription_id))
     error_message = "subscription_id must be a subscription GUID."
   }
 }
 
 variable "location" {
-  description = "Azure region of the state storage, e.g. westeurope."
+  description = "Azure region of the state storage, e.g. westeurope. Required on cloud = azure."
   type        = string
+  default     = null
+}
+
+variable "databricks_account_id" {
+  description = "Databricks account id (a GUID, shown in the account console). Required on cloud = aws and gcp: the service principals and their federation policies are created in the account, and it is the audience of the GitHub Actions tokens."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.databricks_account_id == null || can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", var.databricks_account_id))
+    error_message = "databricks_account_id must be the account's GUID."
+  }
+}
+
+variable "state_bucket_region" {
+  description = "AWS region of the environments' S3 state buckets, e.g. eu-west-1 (cloud = aws; the buckets are a prerequisite)."
+  type        = string
+  default     = null
+}
+
+variable "gcp_workload_identity_provider" {
+  description = "Full resource name of the Google Cloud workload identity pool provider that trusts the CI's OIDC tokens: projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider> (cloud = gcp; a prerequisite)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.gcp_workload_identity_provider == null || can(regex("^projects/[0-9]+/locations/global/workloadIdentityPools/[^/]+/providers/[^/]+$", var.gcp_workload_identity_provider))
+    error_message = "gcp_workload_identity_provider must be projects/<number>/locations/global/workloadIdentityPools/<pool>/providers/<provider>."
+  }
 }
 
 variable "name_prefix" {
-  description = "Prefix of the Microsoft Entra application names: <prefix>-databricks-<environment>."
+  description = "Prefix of the service principal names (Entra applications on azure, Databricks account service principals on aws and gcp): <prefix>-databricks-<environment>."
   type        = string
   default     = "mlops"
 
@@ -43,19 +84,29 @@ variable "tags" {
 
 variable "environments" {
   description = <<-EOT
-    Deployment environments, by name. Each has its own Entra application and service principal, state
-    container, Databricks registration and CI credentials. staging and prod are required; add more
-    (e.g. dev) only together with a Databricks provider alias and service principal block for it.
-    workspace_host: workspace URL (https://adb-....azuredatabricks.net); may be the same for all
-    environments when they share one workspace. git_branch: the branch this environment deploys.
+    Deployment environments, by name. Each has its own service principal (Entra on azure, Databricks
+    account on aws and gcp), state, Databricks registration and CI credentials. staging and prod are
+    required; add more (e.g. dev) only together with a Databricks provider alias and the per-alias
+    blocks of databricks.tf for it.
+    workspace_host: workspace URL (https://adb-....azuredatabricks.net, https://dbc-....cloud.databricks.com,
+    https://<id>.<n>.gcp.databricks.com); may be the same for all environments when they share one
+    workspace. git_branch: the branch this environment deploys.
     pull_requests: whether pull-request CI may sign in as this environment (to plan it and to run
     its training job at the pull request's commit); default true for staging, false otherwise.
     Never for prod: prod credentials never reach code not yet merged into the release branch.
+    aws and gcp only (prerequisites made by the admin, see README): workspace_id (the workspace's
+    numeric id, to assign the service principal to it), state_bucket (the environment's state
+    bucket, S3 or GCS), aws_role_arn (aws: the IAM role the CI assumes with its OIDC token to reach
+    that bucket), gcp_service_account (gcp: the service account the CI impersonates for it).
   EOT
   type = map(object({
-    workspace_host = string
-    git_branch     = string
-    pull_requests  = optional(bool)
+    workspace_host      = string
+    git_branch          = string
+    pull_requests       = optional(bool)
+    workspace_id        = optional(number)
+    state_bucket        = optional(string)
+    aws_role_arn        = optional(string)
+    gcp_service_account = optional(string)
   }))
 
   validation {
@@ -96,12 +147,13 @@ variable "model_repositories" {
 }
 
 variable "platform_admin_object_ids" {
-  description = "Microsoft Entra object ids (ideally one group) allowed to read and write this bootstrap's own state."
+  description = "Microsoft Entra object ids (ideally one group) allowed to read and write this bootstrap's own state. Required (at least one) on cloud = azure."
   type        = list(string)
+  default     = []
 
   validation {
-    condition     = length(var.platform_admin_object_ids) > 0 && alltrue([for id in var.platform_admin_object_ids : can(regex("^[0-9a-fA-F-]{36}$", id))])
-    error_message = "platform_admin_object_ids must list at least one object id (GUID)."
+    condition     = alltrue([for id in var.platform_admin_object_ids : can(regex("^[0-9a-fA-F-]{36}$", id))])
+    error_message = "platform_admin_object_ids must be object ids (GUIDs)."
   }
 }
 
@@ -112,11 +164,12 @@ variable "state_resource_group_name" {
 }
 
 variable "state_storage_account_name" {
-  description = "Name of the state storage account: 3-24 lowercase letters and digits, unique across Azure."
+  description = "Name of the state storage account: 3-24 lowercase letters and digits, unique across Azure. Required on cloud = azure."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^[a-z0-9]{3,24}$", var.state_storage_account_name))
+    condition     = var.state_storage_account_name == null || can(regex("^[a-z0-9]{3,24}$", var.state_storage_account_name))
     error_message = "state_storage_account_name must be 3-24 lowercase letters and digits."
   }
 }
@@ -157,6 +210,17 @@ variable "azure_devops_org_url" {
   validation {
     condition     = var.azure_devops_org_url == null || can(regex("^https://", var.azure_devops_org_url))
     error_message = "azure_devops_org_url must be https://dev.azure.com/<organisation>."
+  }
+}
+
+variable "azure_devops_organization_id" {
+  description = "GUID of the Azure DevOps organisation (ci_platform = azure_devops on cloud = aws or gcp): the issuer of its pipelines' OIDC tokens is https://vstoken.dev.azure.com/<this id>. It is the instanceId of https://dev.azure.com/<organisation>/_apis/connectionData."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.azure_devops_organization_id == null || can(regex("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$", var.azure_devops_organization_id))
+    error_message = "azure_devops_organization_id must be the organisation's GUID."
   }
 }
 
