@@ -61,7 +61,8 @@ DEPENDENCY_IMPORTS = frozenset(
 # the project folder; tests/ folders are inserted by pytest): a package of one of these names
 # would be shadowed by, or shadow, the project's own folder or module.
 PROJECT_IMPORTS = frozenset(
-    "benchmarks conf conftest docs examples jobs notebooks reports src terraform tests tools".split()
+    "benchmarks conf conftest docs examples jobs notebooks reports src terraform tests "
+    "tools".split()
 )
 
 # Standard-library modules of Python versions newer than the one that may run this hook.

@@ -173,10 +173,8 @@ CI_FILES = {
         ".azure-pipelines/ci.yml",
         ".azure-pipelines/cd-staging.yml",
         ".azure-pipelines/cd-prod.yml",
-        ".azure-pipelines/templates/check-jobs.yml",
         ".azure-pipelines/templates/python.yml",
         ".azure-pipelines/templates/terraform-install.yml",
-        ".azure-pipelines/templates/terraform.yml",
         "terraform/modules/ml_jobs/git_credential.tf",
     ],
     "github_actions": [
@@ -187,6 +185,20 @@ CI_FILES = {
         ".github/workflows/deploy.yml",
     ],
 }
+
+# How Azure DevOps signs in: Entra service connections on Azure, the job's OIDC token elsewhere.
+ADO_SIGN_IN = {
+    "azure": [
+        ".azure-pipelines/templates/check-jobs.yml",
+        ".azure-pipelines/templates/terraform.yml",
+    ],
+    "aws": [
+        ".azure-pipelines/templates/check-jobs-oidc.yml",
+        ".azure-pipelines/templates/terraform-oidc.yml",
+    ],
+}
+ADO_SIGN_IN["gcp"] = ADO_SIGN_IN["aws"]
+OIDC_TOOL = ["tools/cloud_credentials.py", "tests/unit/test_cloud_credentials.py"]
 
 STATE_BACKEND = {"azure": "azurerm", "aws": "s3", "gcp": "gcs"}
 MODEL_FILE = {
@@ -199,6 +211,10 @@ def expected_files(answers: dict) -> set[str]:
     """Relative paths of every file the project generated with ``answers`` must hold."""
     files = {path.format(package=answers["package_name"]) for path in COMMON}
     files.update(CI_FILES[answers["cicd_platform"]])
+    if answers["cicd_platform"] == "azure_devops":
+        files.update(ADO_SIGN_IN[answers["cloud"]])
+    if answers["cloud"] != "azure":
+        files.update(OIDC_TOOL)
     backend = STATE_BACKEND[answers["cloud"]]
     files.update(f"terraform/envs/{env}/backend_{backend}.tf" for env in ("staging", "prod"))
     files.add(MODEL_FILE[answers["model_registry"]])

@@ -65,14 +65,16 @@ def test_the_chosen_platform_alone_has_pipelines(projects: list[Path], index: in
     project = projects[index]
     names = {p.relative_to(project).as_posix() for p in pipeline_files(project)}
     if platform_of(index) == "azure_devops":
+        # Entra service connections on Azure; the job's OIDC token on AWS and Google Cloud
+        sign_in = "" if OPTION_SETS[index].get("cloud", "azure") == "azure" else "-oidc"
         assert names == {
             ".azure-pipelines/ci.yml",
             ".azure-pipelines/cd-staging.yml",
             ".azure-pipelines/cd-prod.yml",
             ".azure-pipelines/templates/python.yml",
-            ".azure-pipelines/templates/terraform.yml",
+            f".azure-pipelines/templates/terraform{sign_in}.yml",
             ".azure-pipelines/templates/terraform-install.yml",
-            ".azure-pipelines/templates/check-jobs.yml",
+            f".azure-pipelines/templates/check-jobs{sign_in}.yml",
         }
     else:
         assert names == {
@@ -191,6 +193,8 @@ def test_pipelines_use_the_names_the_bootstrap_creates(projects: list[Path], ind
             assert workflow["permissions"]["id-token"] == "write"
         return
     prefix = defaults["azure_devops_name_prefix"]
+    # service connections only on Azure: elsewhere the job's own OIDC token signs in
+    azure = OPTION_SETS[index].get("cloud", "azure") == "azure"
     # the bootstrap registers .azure-pipelines/ci.yml and cd-<env>.yml of each repository
     assert '".azure-pipelines/ci.yml"' in bootstrap
     assert '".azure-pipelines/cd-${env}.yml"' in bootstrap
@@ -206,7 +210,7 @@ def test_pipelines_use_the_names_the_bootstrap_creates(projects: list[Path], ind
         deployments = {n["environment"] for n in nodes if "deployment" in n}
         assert (groups, connections, deployments) == (
             {f"{prefix}-{env}"},
-            {f"{prefix}-{env}-wif"},
+            {f"{prefix}-{env}-wif"} if azure else set(),
             {env},
         )
     ci_nodes = list(walk(ado_yaml(project, "ci.yml")))
@@ -220,7 +224,11 @@ def test_pipelines_use_the_names_the_bootstrap_creates(projects: list[Path], ind
         for n in ci_nodes
         if "serviceConnection" in n.get("parameters", {})
     }
-    assert ci_connections == {f"{prefix}-staging-wif"}, "pull-request CI never signs in as prod"
+    # pull-request CI never signs in as prod: staging's service connection on Azure; elsewhere
+    # staging's variable group (its DATABRICKS_CLIENT_ID) alone, and prod's federation policy
+    # trusts the cd-prod pipeline only (test_bootstrap_terraform)
+    expected = {f"{prefix}-staging-wif"} if azure else set()
+    assert ci_connections == expected, "pull-request CI never signs in as prod"
     assert not any("deployment" in n for n in ci_nodes), "pull-request CI never deploys"
 
 
@@ -441,3 +449,59 @@ def test_every_option_set_passes_its_own_secret_scan(projects: list[Path], index
         check=False,
     )
     assert result.returncode == 0, result.stdout
+
+
+CLOUD_SIGN_IN = {  # the GitHub action that signs in to the cloud of the Terraform state
+    "azure": "azure/login@v2",
+    "aws": "aws-actions/configure-aws-credentials@v4",
+    "gcp": "google-github-actions/auth@v2",
+}
+DATABRICKS_CALLS = ("make tf-plan", "make tf-apply", "make pr-run", "make check-jobs")
+
+
+@INDEXES
+def test_every_step_that_reaches_databricks_signs_in_the_clouds_way_without_a_secret(
+    projects: list[Path], index: int
+) -> None:
+    """Azure: Entra (an Azure CLI sign-in). AWS and Google Cloud: Databricks through the service
+    principal's federation policy with the CI's own OIDC token, the state bucket through the
+    cloud's workload identity federation."""
+    project, cloud = projects[index], OPTION_SETS[index].get("cloud", "azure")
+    if platform_of(index) == "azure_devops":
+        _, jobs = ci_steps.azure_devops(project)
+        steps = [s for _, _, job_steps in jobs for s in job_steps]
+        calls = [s for s in steps if any(c in step_script(s) for c in DATABRICKS_CALLS)]
+        assert {c for s in calls for c in DATABRICKS_CALLS if c in step_script(s)} == {
+            "make tf-plan",
+            "make pr-run",
+        }
+        for step in calls:
+            if cloud == "azure":
+                assert step.uses == "AzureCLI@2", step.name
+                assert step.env["DATABRICKS_AUTH_TYPE"] == "azure-cli", step.name
+                continue
+            assert step.uses is None, step.name  # a plain script: no service connection
+            assert step.env["SYSTEM_ACCESSTOKEN"] == "$(System.AccessToken)", step.name
+            assert step.env["DATABRICKS_AUTH_TYPE"] == "azure-devops-oidc", step.name
+            assert step.env["DATABRICKS_CLIENT_ID"] == "$(DATABRICKS_CLIENT_ID)", step.name
+            if "make tf-plan" in step.run:  # the state bucket: the same token, the cloud's way
+                credentials = f"tools/cloud_credentials.py --cloud {cloud} "
+                assert step.run.index(credentials) < step.run.index("make tf-plan"), step.name
+        return
+    workflows = project / ".github" / "workflows"
+    for name in ("ci.yml", "deploy.yml"):
+        for key, job in yaml.safe_load((workflows / name).read_text())["jobs"].items():
+            runs = [s.get("run", "") for s in job["steps"]]
+            if not any(c in run for run in runs for c in DATABRICKS_CALLS):
+                continue
+            env, where = job["env"], f"{name} {key}"
+            assert env["DATABRICKS_AUTH_TYPE"] == "${{ vars.DATABRICKS_AUTH_TYPE }}", where
+            assert env["DATABRICKS_CLIENT_ID"] == "${{ vars.DATABRICKS_CLIENT_ID }}", where
+            assert env["TF_VAR_run_as"] == "${{ vars.DATABRICKS_CLIENT_ID }}", where
+            assert ("DATABRICKS_TOKEN_AUDIENCE" in env) == (cloud != "azure"), where
+            uses = [s.get("uses", "") for s in job["steps"]]
+            assert set(uses) & set(CLOUD_SIGN_IN.values()) == {CLOUD_SIGN_IN[cloud]}, where
+            first_call = next(
+                i for i, run in enumerate(runs) if any(c in run for c in DATABRICKS_CALLS)
+            )
+            assert uses.index(CLOUD_SIGN_IN[cloud]) < first_call, where

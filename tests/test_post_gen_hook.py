@@ -16,7 +16,16 @@ def test_every_entry_names_files_the_template_has(pattern: str) -> None:
     assert list(TEMPLATE_DIR.glob(pattern)), f"{pattern} matches nothing in the template"
 
 
-@pytest.mark.parametrize(("prompt", "answer"), sorted(set(hook.ONLY_FOR.values())))
+def kept_for(keep_when: str | tuple[str, ...]) -> tuple[str, ...]:
+    return keep_when if isinstance(keep_when, tuple) else (keep_when,)
+
+
+ENTRIES = sorted(
+    {(prompt, answer) for prompt, keep in hook.ONLY_FOR.values() for answer in kept_for(keep)}
+)
+
+
+@pytest.mark.parametrize(("prompt", "answer"), ENTRIES)
 def test_every_entry_names_a_real_choice(prompt: str, answer: str) -> None:
     assert answer in CHOICES[prompt]
 
@@ -24,7 +33,7 @@ def test_every_entry_names_a_real_choice(prompt: str, answer: str) -> None:
 def test_each_choice_of_a_pruned_prompt_keeps_something() -> None:
     """A prompt the table prunes by must keep some file for each of its answers."""
     for prompt in {p for p, _ in hook.ONLY_FOR.values()}:
-        kept_by = {answer for p, answer in hook.ONLY_FOR.values() if p == prompt}
+        kept_by = {answer for p, answer in ENTRIES if p == prompt}
         assert kept_by == set(CHOICES[prompt]), prompt
 
 
@@ -38,6 +47,7 @@ def test_removes_exactly_the_unchosen_paths(tmp_path) -> None:
         "terraform/envs/prod/main.tf",
         "terraform/modules/ml_jobs/model_unity_catalog.tf",
         "terraform/modules/ml_jobs/model_workspace.tf",
+        "tools/cloud_credentials.py",
         "README.md",
     ]:
         (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
@@ -52,6 +62,7 @@ def test_removes_exactly_the_unchosen_paths(tmp_path) -> None:
         "terraform/envs/prod/main.tf",
         "terraform/envs/staging/backend_s3.tf",
         "terraform/modules/ml_jobs/model_workspace.tf",
+        "tools/cloud_credentials.py",  # kept for aws and gcp alike
     ]
 
 
@@ -77,7 +88,8 @@ def test_a_cloud_other_than_azure_is_reminded_of_the_pipeline_sign_in() -> None:
     }
     assert hook.still_to_fill(answers | {"cloud": "azure"}) == []
     [todo] = hook.still_to_fill(answers | {"cloud": "aws"})
-    assert todo.startswith("cloud is aws: the pipelines sign in to Azure")
+    assert todo.startswith("cloud is aws: the pipelines sign in with OIDC tokens")
+    assert 'cloud = "aws"' in todo and "state bucket" in todo
 
 
 def test_the_projects_tests_get_their_own_copy_of_the_conf_as_generated(

@@ -299,7 +299,9 @@ def test_identities_permissions_and_names_agree_with_conf(projects: list[Path], 
         assert var["experiment_name"] == overlay["tracking"]["experiment_name"]
         assert var["catalog"] == overlay["storage"]["catalog"] == answers.get(f"{env}_catalog", env)
         assert var["schema"] == overlay["storage"].get("schema_name", schema_name)
-        assert var["schema"] == (f"{schema_name}_{var['developer']}" if env == "dev" else schema_name)
+        assert var["schema"] == (
+            f"{schema_name}_{var['developer']}" if env == "dev" else schema_name
+        )
         # the jobs' compute is the one the code judges its settings for
         assert var["compute"] == project_conf["spark"]["compute"] == answers["job_compute"]
         assert (

@@ -27,9 +27,9 @@ variable "developer" {
 }
 
 variable "manage_git_credential" {
-  description = "Azure DevOps: make the git credential of the identity Terraform signs in as (the environment's service principal). False in a dev deployment, where the developer's own credential is used."
+  description = "Azure DevOps: make the Microsoft Entra git credential of the identity Terraform signs in as (the environment's service principal). Only Azure Databricks can use it, so false on AWS and Google Cloud (register the principal's Azure DevOps credential outside Terraform, as for GitHub) and in a dev deployment, where the developer's own credential is used."
   type        = bool
-  default     = true
+  default     = {{ "true" if cookiecutter.cloud == "azure" else "false" }}
 }
 
 variable "force_destroy" {
