@@ -412,9 +412,18 @@ DEVELOPER_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
 
 def uses_developer(env: str, conf_dir: Path | str = "conf") -> bool:
-    """Whether the overlay of ``env`` names its tables, experiment or model per developer."""
+    """Whether the overlay of ``env`` names its tables, experiment or model per developer (a
+    value of it holds ${developer}; a comment that mentions it does not count)."""
     path = Path(conf_dir) / ENVS_DIR / f"{env}.yml"
-    return path.is_file() and DEVELOPER in path.read_text(encoding="utf-8")
+
+    def holds(value: Any) -> bool:
+        if isinstance(value, dict):
+            return any(holds(item) for item in value.values())
+        if isinstance(value, list):
+            return any(holds(item) for item in value)
+        return isinstance(value, str) and DEVELOPER in value
+
+    return path.is_file() and holds(load_yaml(path))
 
 
 def _fill_developer(

@@ -42,6 +42,14 @@ def per_developer(conf_dir: Path) -> Path:
     return conf_dir
 
 
+def test_only_a_value_makes_an_environment_per_developer(per_developer: Path) -> None:
+    assert uses_developer("mine", per_developer)
+    staging = per_developer / "envs" / "staging.yml"
+    staging.write_text("# never ${developer} here: staging is shared\n" + staging.read_text())
+    assert not uses_developer("staging", per_developer)
+    assert not uses_developer("nowhere", per_developer)
+
+
 def test_a_developer_fills_in_a_per_developer_environment(per_developer: Path) -> None:
     settings = load_settings("mine", per_developer, developer="ada")
     assert settings.developer == "ada"
