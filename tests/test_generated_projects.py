@@ -35,6 +35,10 @@ CLOUD_ONLY = {
         "terraform validate (staging)",
     ): "init downloads the Databricks provider",
     ("terraform/validate", "terraform validate (prod)"): "init downloads the Databricks provider",
+    (
+        "terraform/validate",
+        "terraform validate (dev, the root of make dev-deploy)",
+    ): "init downloads the Databricks provider",
     # GitHub Actions
     ("test", "actions/checkout@v4"): "the generated folder is the checkout",
     ("test", "actions/setup-python@v5"): "the runner's Python; here the machine's python3",
@@ -46,6 +50,10 @@ CLOUD_ONLY = {
     ("terraform", "hashicorp/setup-terraform@v3"): "downloads Terraform; the machine's is used",
     ("terraform", "terraform validate (staging)"): "init downloads the Databricks provider",
     ("terraform", "terraform validate (prod)"): "init downloads the Databricks provider",
+    (
+        "terraform",
+        "terraform validate (dev, the root of make dev-deploy)",
+    ): "init downloads the Databricks provider",
 }
 # Azure DevOps jobs that sign in to staging; they run only when its host is set. Here it is
 # not, so the pipeline itself must skip them (GitHub: the steps' `if`), with a warning.
