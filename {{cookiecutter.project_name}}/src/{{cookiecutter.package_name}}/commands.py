@@ -16,6 +16,7 @@ class Command:
     does: str  # for the CLI's help
     step: bool = False  # one of the steps `run` runs, in this order
     job_task: bool = False  # a Databricks job task runs it
+    pipeline: bool = True  # the pipeline does it (`run` and `ui` are the CLI's own)
 
     @property
     def task(self) -> str:
@@ -34,11 +35,9 @@ COMMANDS = (
     Command("deliver", "write the date's worklist and report", step=True, job_task=True),
     Command("rollback", "restore the previous champion", job_task=True),
     Command("verify", "check what a run left"),
-    Command("run", "every step, in order"),
-    Command("ui", "the MLflow UI over the local store"),
+    Command("run", "every step, in order", pipeline=False),
+    Command("ui", "the MLflow UI over the local store", pipeline=False),
 )
-BY_NAME = {command.name: command for command in COMMANDS}
 STEPS = tuple(command.name for command in COMMANDS if command.step)
-# The pipeline's own commands besides its steps (`run` and `ui` are the CLI's).
-OTHERS = ("rollback", "verify")
+OTHERS = tuple(command.name for command in COMMANDS if command.pipeline and not command.step)
 TASKS = {command.task: command.name for command in COMMANDS if command.job_task}
