@@ -70,10 +70,11 @@ src/{package}/tuners.py
 src/{package}/uncertainty.py
 src/{package}/validation.py
 src/{package}/yamlfiles.py
+src/{package}/faults.py
 src/{package}/adapters/__init__.py
-src/{package}/adapters/faults.py
 src/{package}/adapters/feature_store.py
 src/{package}/adapters/files.py
+src/{package}/adapters/folders.py
 src/{package}/adapters/registry.py
 src/{package}/adapters/spark.py
 src/{package}/adapters/tables.py
@@ -113,6 +114,7 @@ tests/integration/test_one_table.py
 tests/integration/test_pipeline.py
 tests/integration/test_steps_alone.py
 tests/unit/test_aggregates.py
+tests/unit/test_architecture.py
 tests/unit/test_benchmarks.py
 tests/unit/test_caching.py
 tests/unit/test_calibration.py
@@ -123,6 +125,7 @@ tests/unit/test_config_errors.py
 tests/unit/test_deploy.py
 tests/unit/test_dev_target.py
 tests/unit/test_feature_store.py
+tests/unit/test_folders.py
 tests/unit/test_gate.py
 tests/unit/test_importance.py
 tests/unit/test_git_state.py

@@ -36,18 +36,16 @@ def run_case(ctx: Context) -> dict:
     import mlflow
     from pyspark.sql import functions as F
 
-    from {{ cookiecutter.package_name }}.adapters import registry
     from {{ cookiecutter.package_name }}.scoring import score
 
     p, rows = ctx.platform, ctx.size.inference_rows
     name, keys = p.settings.registry.model_name, p.settings.entity.keys
-    p.connect_tracking()
-    champion = registry.load(name, "champion", p.spark)
+    champion = p.registry.load(name, "champion", p.spark)
     source = _input(ctx, champion.columns, rows)
     out = ctx.folder / "inference"
 
     def ours() -> None:
-        model = registry.load(name, "champion", p.spark)
+        model = p.registry.load(name, "champion", p.spark)
         scored = score(model, p.spark.read.parquet(source), keys)
         scored.write.mode("overwrite").parquet(str(out / "ours"))
 

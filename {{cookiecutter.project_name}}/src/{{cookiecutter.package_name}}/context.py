@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from functools import cached_property
 
-from .adapters import tracking
+from pyspark.sql import DataFrame
+
 from .adapters.feature_store import DatabricksFeatureStore, FeatureStore, LocalFeatureStore
+from .adapters.folders import Folder, folder_for
+from .adapters.registry import Registry
 from .adapters.spark import get_spark
-from .adapters.tables import DatabricksTables, LocalTables, Tables
-from .config import Settings
+from .adapters.tables import DatabricksTables, LocalTables, Tables, read_source
+from .adapters.tracking import Run, Tracking
+from .config import Settings, SourceSpec
 from .features.functions import AisleFunction, registered
 from .selection import Cart
 
 
 class Platform:
-    """The adapters of one run, each made on first use: no Spark until a step needs it."""
+    """Everything a step reaches outside its own code, each made on first use (no Spark until a
+    step needs it, no MLflow connection until one tracks): the tables, the feature store, the
+    tracking of runs, the model registry, the delivery folder and Spark. Steps import no
+    adapter module; a test may replace any of these by setting the attribute."""
 
     def __init__(self, settings: Settings, cart: Cart):
         self.settings, self.cart = settings, cart
-        self.timings: dict[str, float] = {}  # seconds per step run so far
 
     @cached_property
     def spark(self):
@@ -54,17 +61,30 @@ class Platform:
         return LocalFeatureStore(*where, features.max_staleness_days)
 
     @cached_property
-    def _experiment_id(self) -> str:
-        """The experiment; runs that dead processes left RUNNING are marked FAILED first."""
-        experiment_id = tracking.configure_tracking(self.settings.tracking)
-        for line in tracking.fail_orphan_runs(experiment_id):
+    def tracking(self) -> Tracking:
+        """The project's experiment; runs that dead processes left RUNNING are marked FAILED
+        first."""
+        tracking = Tracking(self.settings.tracking, self.settings.root)
+        for line in tracking.fail_orphan_runs():
             print(f"  {line}")
-        return experiment_id
+        return tracking
 
-    def connect_tracking(self) -> str:
-        """Point MLflow's runs and registry at the project's stores; the experiment id."""
-        return self._experiment_id
+    @cached_property
+    def registry(self) -> Registry:
+        """The model registry (its URI is set when tracking is)."""
+        _ = self.tracking
+        return Registry()
 
-    def start_run(self, name: str, tags: dict[str, str]):
-        """A new MLflow run in the project's experiment (a context manager)."""
-        return tracking.start_run(self.connect_tracking(), name, tags)
+    @cached_property
+    def delivery_folder(self) -> Folder:
+        """Where deliveries land: a local folder, or a Unity Catalog volume on Databricks."""
+        on_databricks = self.settings.storage.catalog is not None
+        return folder_for(self.settings.delivery.csv_dir, on_databricks)
+
+    def start_run(self, name: str, tags: dict[str, str]) -> AbstractContextManager[Run]:
+        """A new tracked run in the project's experiment (a context manager)."""
+        return self.tracking.start_run(name, tags)
+
+    def read_source(self, spec: SourceSpec, label: str) -> DataFrame:
+        """A declared source as it is (a file or a table), ``label`` naming it in errors."""
+        return read_source(self.spark, spec, label)

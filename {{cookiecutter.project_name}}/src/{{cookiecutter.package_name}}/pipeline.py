@@ -99,18 +99,20 @@ def check_conf(settings: Settings) -> Cart:
     return cart
 
 
-def run(settings: Settings, steps: list[str]) -> Platform:
-    """Check everything that needs no Spark, then run ``steps`` in order, timing each."""
+def run(settings: Settings, steps: list[str]) -> dict[str, float]:
+    """Check everything that needs no Spark, then run ``steps`` in order; the seconds each took
+    (printed as each ends; the delivery report reads them back from the tracked runs)."""
     platform = Platform(settings, preflight(settings))
     spaces = settings.training.search_spaces
     if "train" in steps and any(ESTIMATORS[n].kind == "spark" for n in spaces):
         problems = spark_space_problems(settings, platform.spark)  # the JVM's own validators
         if problems:
             raise ConfigError(problems)
+    seconds: dict[str, float] = {}
     for name in steps:
         print(f"[{name}] env={settings.env}")
         start = time.perf_counter()
         (STEPS.get(name) or OTHER_COMMANDS[name])(platform)
-        platform.timings[name] = time.perf_counter() - start
-        print(f"[{name}] done in {platform.timings[name]:.1f} s")
-    return platform
+        seconds[name] = time.perf_counter() - start
+        print(f"[{name}] done in {seconds[name]:.1f} s")
+    return seconds

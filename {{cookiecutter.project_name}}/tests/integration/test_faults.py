@@ -2,7 +2,7 @@
 a crash at any instant of a write leaves the old or the new version whole, two writers of one
 table get a clear error, what a killed run left is cleaned up when a step starts, and `deliver`
 writes its table, CSV and report or none of them. Every crash is injected at a named point of
-the adapters (adapters/faults.py), in this process by raising, or in a child process by ending
+the adapters (faults.py), in this process by raising, or in a child process by ending
 it there with os._exit, as a kill would; none is timed. Tests run in file order on one project."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import mlflow
 import pytest
 from pyspark.sql import functions as F
 
-from {{ cookiecutter.package_name }}.adapters import faults
+from {{ cookiecutter.package_name }} import faults
 from {{ cookiecutter.package_name }}.adapters.tables import POINTER, LocalTables
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Settings, load_settings
@@ -67,7 +67,7 @@ class Project:
         script = textwrap.dedent(
             f"""
             import os, sys
-            from {{ cookiecutter.package_name }}.adapters import faults
+            from {{ cookiecutter.package_name }} import faults
             from {{ cookiecutter.package_name }}.cli import main
             def hook(name, **where):
                 if name == {point!r} and where.get("table") == {table!r}:

@@ -9,7 +9,6 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from {{ cookiecutter.package_name }}.adapters import registry
 from {{ cookiecutter.package_name }}.config import load_settings
 from {{ cookiecutter.package_name }}.context import Platform
 from {{ cookiecutter.package_name }}.errors import (
@@ -27,7 +26,7 @@ from {{ cookiecutter.package_name }}.tasks.model import (
 def p(conf_dir: Path) -> Platform:
     settings = load_settings("local", conf_dir)
     platform = Platform(settings, preflight(settings))
-    platform.connect_tracking()
+    _ = platform.tracking  # points MLflow at the project's stores
     mlflow.MlflowClient().create_registered_model(settings.registry.model_name)
     return platform
 
@@ -38,10 +37,10 @@ def challenger(p: Platform, decision: str | None = "PROMOTE", against: str = "no
     version = str(
         mlflow.MlflowClient().create_model_version(name, source="file:///nowhere").version
     )
-    registry.set_alias(name, "challenger", version)
+    p.registry.set_alias(name, "challenger", version)
     if decision:
         reasons = "roc_auc 0.8 >= floor 0.7 | roc_auc 0.8 vs champion 0.7: gain +0.1 meets ..."
-        registry.tag_version(
+        p.registry.tag_version(
             name,
             version,
             {
@@ -57,14 +56,15 @@ def challenger(p: Platform, decision: str | None = "PROMOTE", against: str = "no
 def aliases(p: Platform) -> dict[str, str | None]:
     name = p.settings.registry.model_name
     return {
-        a: registry.alias_version(name, a) for a in ("champion", "previous_champion", "challenger")
+        a: p.registry.alias_version(name, a)
+        for a in ("champion", "previous_champion", "challenger")
     }
 
 
 def audit(p: Platform, step: str) -> list:
     client = mlflow.MlflowClient()
     return client.search_runs(
-        [p.connect_tracking()], f"tags.step = '{step}'", order_by=["start_time DESC"]
+        [p.tracking.experiment_id], f"tags.step = '{step}'", order_by=["start_time DESC"]
     )
 
 
@@ -78,7 +78,7 @@ def test_first_promotion_and_its_record(p: Platform) -> None:
     assert run.data.tags["outcome"] == "promoted"
     assert {"git_commit", "git_dirty", "moved_at", "model"} <= set(run.data.tags)
     assert run.data.tags["gate.run_id"] == f"validate-run-of-{version}"  # the decision it acted on
-    tags = registry.version_tags(p.settings.registry.model_name, version)
+    tags = p.registry.version_tags(p.settings.registry.model_name, version)
     assert tags["deployed_by_run"] == run.info.run_id
 
 
@@ -153,14 +153,14 @@ def test_a_failure_before_the_commit_point_leaves_the_champion_in_place(
     first = challenger(p)
     deploy(p)
     challenger(p, against=first)
-    real = registry.set_alias
+    real = p.registry.set_alias
 
     def fail_on_champion(name: str, alias: str, version: str) -> None:
         if alias == "champion":
             raise ConnectionError("registry unreachable")
         real(name, alias, version)
 
-    monkeypatch.setattr(registry, "set_alias", fail_on_champion)
+    monkeypatch.setattr(p.registry, "set_alias", fail_on_champion)
     with pytest.raises(ConnectionError):
         deploy(p)
     assert aliases(p)["champion"] == first  # still the valid, old champion
@@ -176,7 +176,7 @@ def test_rollback_restores_the_previous_champion_in_one_move(p: Platform) -> Non
     assert aliases(p) == {"champion": first, "previous_champion": None, "challenger": None}
     [run] = audit(p, "rollback")
     assert run.data.tags["alias.champion"] == f"{second} -> {first}"
-    tags = registry.version_tags(p.settings.registry.model_name, second)
+    tags = p.registry.version_tags(p.settings.registry.model_name, second)
     assert tags["rolled_back_by_run"] == run.info.run_id
     with pytest.raises(RegistryError, match="no @previous_champion: nothing to roll back to"):
         rollback(p)

@@ -1,6 +1,6 @@
 """Crashes that need no Spark: `deploy` stopped past its commit point, MLflow runs left RUNNING
 by a killed process, and staged files of a delivery. Each crash is injected at a named point
-(adapters/faults.py): in this process by raising, or in a child process by ending it there with
+(faults.py): in this process by raising, or in a child process by ending it there with
 os._exit, as a kill would, never by timing a kill."""
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from {{ cookiecutter.package_name }}.adapters import faults, files, registry, tracking
+from {{ cookiecutter.package_name }} import faults
+from {{ cookiecutter.package_name }}.adapters import files, tracking
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import load_settings
 from {{ cookiecutter.package_name }}.context import Platform
@@ -43,7 +44,7 @@ def run_killed_at(point: str, code: str, *args: str) -> subprocess.CompletedProc
         """
         import os, sys
         from pathlib import Path
-        from {{ cookiecutter.package_name }}.adapters import faults
+        from {{ cookiecutter.package_name }} import faults
         point = sys.argv.pop(1)
         faults.hook = lambda name, **where: os._exit(137) if name == point else None
         """
@@ -62,7 +63,7 @@ def run_killed_at(point: str, code: str, *args: str) -> subprocess.CompletedProc
 def p(conf_dir: Path) -> Platform:
     settings = load_settings("local", conf_dir)
     platform = Platform(settings, preflight(settings))
-    platform.connect_tracking()
+    _ = platform.tracking  # points MLflow at the project's stores
     mlflow.MlflowClient().create_registered_model(settings.registry.model_name)
     return platform
 
@@ -73,8 +74,8 @@ def challenger(p: Platform, against: str = "none") -> str:
     version = str(
         mlflow.MlflowClient().create_model_version(name, source="file:///nowhere").version
     )
-    registry.set_alias(name, "challenger", version)
-    registry.tag_version(
+    p.registry.set_alias(name, "challenger", version)
+    p.registry.tag_version(
         name,
         version,
         {
@@ -90,13 +91,14 @@ def challenger(p: Platform, against: str = "none") -> str:
 def aliases(p: Platform) -> dict[str, str | None]:
     name = p.settings.registry.model_name
     return {
-        a: registry.alias_version(name, a) for a in ("champion", "previous_champion", "challenger")
+        a: p.registry.alias_version(name, a)
+        for a in ("champion", "previous_champion", "challenger")
     }
 
 
 def deploy_runs(p: Platform) -> list:
     return mlflow.MlflowClient().search_runs(
-        [p.connect_tracking()], "tags.step = 'deploy'", order_by=["start_time DESC"]
+        [p.tracking.experiment_id], "tags.step = 'deploy'", order_by=["start_time DESC"]
     )
 
 
@@ -130,7 +132,7 @@ def test_deploy_run_again_after_its_commit_point_says_it_is_promoted_and_exits_0
     assert f"already PROMOTED: {name} version {second} is @champion since deploy run" in out
     assert "run validate again" not in out
     assert aliases(p) == {"champion": second, "previous_champion": first, "challenger": None}
-    tags = registry.version_tags(name, second)
+    tags = p.registry.version_tags(name, second)
     assert tags["deployed_by_run"] == crashed.info.run_id
     finishing = deploy_runs(p)[0]
     assert finishing.data.tags["outcome"] == "already promoted"
@@ -194,17 +196,17 @@ def test_a_crash_before_the_commit_point_leaves_an_ordinary_deploy(
     first = challenger(p)
     deploy(p)
     second = challenger(p, against=first)
-    real = registry.set_alias
+    real = p.registry.set_alias
 
     def crash_on_champion(name: str, alias: str, version: str) -> None:
         if alias == "champion":
             raise Crash(alias)
         real(name, alias, version)
 
-    monkeypatch.setattr(registry, "set_alias", crash_on_champion)
+    monkeypatch.setattr(p.registry, "set_alias", crash_on_champion)
     with pytest.raises(Crash):
         deploy(p)
-    monkeypatch.setattr(registry, "set_alias", real)
+    monkeypatch.setattr(p.registry, "set_alias", real)
     assert aliases(p)["champion"] == first
     deploy(p)  # the decision still stands against the same champion
     assert aliases(p) == {"champion": second, "previous_champion": first, "challenger": None}
@@ -213,14 +215,14 @@ def test_a_crash_before_the_commit_point_leaves_an_ordinary_deploy(
 def test_runs_left_running_by_a_dead_process_are_marked_failed_and_no_others(
     p: Platform, conf_dir: Path, capsys
 ) -> None:
-    experiment = p.connect_tracking()
+    experiment = p.tracking.experiment_id
     child = run_killed_at(
         "test:inside-the-run",
         """
-        from {{ cookiecutter.package_name }}.adapters import tracking
+        from {{ cookiecutter.package_name }}.adapters.tracking import Tracking
         from {{ cookiecutter.package_name }}.config import load_settings
-        experiment = tracking.configure_tracking(load_settings("local", Path(sys.argv[1])).tracking)
-        with tracking.start_run(experiment, "infer", dict(step="infer")):
+        settings = load_settings("local", Path(sys.argv[1]))
+        with Tracking(settings.tracking, settings.root).start_run("infer", dict(step="infer")):
             faults.point("test:inside-the-run")
         """,
         str(conf_dir),
@@ -232,14 +234,14 @@ def test_runs_left_running_by_a_dead_process_are_marked_failed_and_no_others(
     elsewhere = client.create_run(
         experiment, tags={tracking.HOST_TAG: "another-host", tracking.PID_TAG: "1"}
     )
-    with tracking.start_run(experiment, "alive", {"step": "alive"}) as alive:  # this process
-        lines = tracking.fail_orphan_runs(experiment)
+    with p.tracking.start_run("alive", {"step": "alive"}) as alive:  # this process
+        lines = p.tracking.fail_orphan_runs()
     assert lines == [
         f"MLflow run {orphan.info.run_id} (infer) was left RUNNING by process "
         f"{orphan.data.tags[tracking.PID_TAG]}, which has ended: marked FAILED"
     ]
     assert client.get_run(orphan.info.run_id).info.status == "FAILED"
-    assert client.get_run(alive.info.run_id).info.status == "FINISHED"  # ended by its own with
+    assert client.get_run(alive.id).info.status == "FINISHED"  # ended by its own with
     assert client.get_run(elsewhere.info.run_id).info.status == "RUNNING"  # cannot be judged
 
 

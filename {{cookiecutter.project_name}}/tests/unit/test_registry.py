@@ -8,7 +8,7 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from {{ cookiecutter.package_name }}.adapters import registry
+from {{ cookiecutter.package_name }}.adapters.registry import Registry
 from {{ cookiecutter.package_name }}.errors import RegistryError
 
 
@@ -16,12 +16,11 @@ from {{ cookiecutter.package_name }}.errors import RegistryError
 def store(tmp_path: Path, monkeypatch):
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setattr(mlflow, "get_registry_uri", lambda: uri)
-    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
-    monkeypatch.setattr(registry, "_client", lambda: client)
-    return client
+    return mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
 
 
 def test_a_model_or_alias_that_is_not_there_reads_as_none(store) -> None:
+    registry = Registry(store)
     assert registry.version_by_alias("risk", "champion") is None  # no such model
     assert registry.versions("risk") == []
     store.create_registered_model("risk")
@@ -36,8 +35,7 @@ def test_a_registry_that_fails_is_a_registry_error_not_no_model(monkeypatch) -> 
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
     monkeypatch.setenv("MLFLOW_HTTP_REQUEST_TIMEOUT", "5")
     uri = "http://127.0.0.1:9"  # nothing listens: connection refused
-    client = mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri)
-    monkeypatch.setattr(registry, "_client", lambda: client)
+    registry = Registry(mlflow.MlflowClient(tracking_uri=uri, registry_uri=uri))
     monkeypatch.setattr(mlflow, "get_registry_uri", lambda: uri)
     for call in (
         lambda: registry.version_by_alias("risk", "champion"),

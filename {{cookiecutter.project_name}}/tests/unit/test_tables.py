@@ -1,6 +1,6 @@
 """Local tables: whole-table and partition writes committed in one step, so that a failure or
 a crash at any instant leaves the old version or the new one; one writer at a time; what killed
-writers leave is removed. Crashes are injected at the adapter's named points (adapters/faults.py),
+writers leave is removed. Crashes are injected at the adapter's named points (faults.py),
 not by timing a kill."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from unittest.mock import MagicMock
 import pytest
 from pyspark.sql import functions as F
 
-from {{ cookiecutter.package_name }}.adapters import faults
+from {{ cookiecutter.package_name }} import faults
 from {{ cookiecutter.package_name }}.adapters.tables import (
     POINTER,
     DatabricksTables,

@@ -165,7 +165,7 @@ def test_every_trial_failing_is_a_training_error_not_a_traceback(spark, tuner: s
 def test_both_tuners_log_their_trials_alike(spark, tmp_path) -> None:
     import mlflow
 
-    from {{ cookiecutter.package_name }}.adapters import tracking
+    from {{ cookiecutter.package_name }}.adapters.tracking import Tracking
     from {{ cookiecutter.package_name }}.config import TrackingSettings
 
     before = mlflow.get_tracking_uri()
@@ -182,13 +182,14 @@ def test_both_tuners_log_their_trials_alike(spark, tmp_path) -> None:
     )
     shapes, client = {}, mlflow.MlflowClient
     try:
-        experiment = tracking.configure_tracking(store)
+        tracking = Tracking(store, tmp_path)
+        experiment = tracking.experiment_id
         for tuner in ("hyperopt", "optuna"):
             searcher = make_tuner(tuner, True, 1, spark)
             tuned = tune(objective, SPACE, "hist_gradient_boosting", 3, seed=0, tuner=searcher)
-            with tracking.start_run(experiment, f"train-{tuner}", {"step": "train"}) as run:
-                tracking.log_trials(run.info.run_id, tuned.trials, tuner)
-            query = f"tags.`mlflow.parentRunId` = '{run.info.run_id}'"
+            with tracking.start_run(f"train-{tuner}", {"step": "train"}) as run:
+                tracking.log_trials(run.id, tuned.trials, tuner)
+            query = f"tags.`mlflow.parentRunId` = '{run.id}'"
             children = client().search_runs([experiment], query)
             assert sorted(c.data.tags["trial"] for c in children) == ["0", "1", "2"]
             assert {c.data.tags["tuner"] for c in children} == {tuner}

@@ -11,7 +11,7 @@ import uuid
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import faults
+from .. import faults
 
 REFUSALS = {
     errno.ENOSPC: "the disk is full",
@@ -116,20 +116,41 @@ def write_durably(path: Path, data: bytes) -> None:
 
 # Staged files: ".<final name>.<host>.<pid>.<token>.partial" beside their final name.
 _SUFFIX = ".partial"
+STAGED_GLOB = f".*{_SUFFIX}"
 
 
 def _host_tag() -> str:
     return this_host().replace(".", "_")
 
 
+def staged_names(names: list[str]) -> dict[str, str]:
+    """{final name: staged name} for files written together by this process."""
+    host, pid, token = _host_tag(), os.getpid(), uuid.uuid4().hex[:8]
+    return {name: f".{name}.{host}.{pid}.{token}{_SUFFIX}" for name in names}
+
+
+def abandoned(name: str, modified: float) -> bool:
+    """Whether ``name`` is a staged file whose writer is gone: this host's, its process ended;
+    another host's, last modified (epoch seconds) more than a day ago."""
+    if not (name.startswith(".") and name.endswith(_SUFFIX)):
+        return False
+    parts = name[: -len(_SUFFIX)].rsplit(".", 3)
+    if len(parts) != 4:
+        return False
+    _, host, pid, _ = parts
+    if host == _host_tag():
+        return pid.isdigit() and not alive(int(pid))
+    return modified < datetime.now().timestamp() - STALE_AFTER_SECONDS
+
+
 def stage(files: dict[Path, bytes]) -> dict[str, str]:
     """Write each file under a staged name beside its final one: {final path: staged path}.
     Nothing final is touched; a refusal of the disk propagates as the OSError."""
-    host, pid, token = _host_tag(), os.getpid(), uuid.uuid4().hex[:8]
+    names = staged_names([path.name for path in files])
     staged = {}
     try:
         for path, data in files.items():
-            partial = path.with_name(f".{path.name}.{host}.{pid}.{token}{_SUFFIX}")
+            partial = path.with_name(names[path.name])
             staged[str(path)] = str(partial)
             faults.point("files:staging", path=partial)
             write_durably(partial, data)
@@ -158,24 +179,21 @@ def commit(staged: dict[str, str]) -> None:
 def recover(folder: Path, committed: dict[str, str]) -> tuple[list[Path], list[Path]]:
     """After a crash: finish ``committed`` (staged files whose commit was recorded elsewhere,
     e.g. in a table's metadata) and remove the staged files in ``folder`` whose writer is gone
-    (this host's, its process ended; another host's, older than a day). (finished, removed)."""
+    (see ``abandoned``). (finished, removed)."""
     finished = [Path(final) for final, partial in committed.items() if Path(partial).exists()]
     commit(committed)
     removed = []
     pending = set(committed.values())
     if not folder.is_dir():
         return finished, removed
-    for path in folder.glob(f".*{_SUFFIX}"):
-        parts = path.name[: -len(_SUFFIX)].rsplit(".", 3)
-        if str(path) in pending or len(parts) != 4:
+    for path in folder.glob(STAGED_GLOB):
+        if str(path) in pending:
             continue
-        _, host, pid, _ = parts
         try:
-            old = path.stat().st_mtime < datetime.now().timestamp() - STALE_AFTER_SECONDS
+            modified = path.stat().st_mtime
         except FileNotFoundError:
             continue
-        mine = host == _host_tag()
-        if (mine and pid.isdigit() and not alive(int(pid))) or (not mine and old):
+        if abandoned(path.name, modified):
             path.unlink(missing_ok=True)
             removed.append(path)
     return finished, removed

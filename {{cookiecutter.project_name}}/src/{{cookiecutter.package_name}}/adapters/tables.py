@@ -26,10 +26,11 @@ from typing import Protocol
 from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 
+from .. import faults
 from ..config import SourceSpec
 from ..errors import BusyError, DataError, ProblemsError, StorageError
 from ..names import qualified, quote, sql_string
-from . import faults, files
+from . import files
 
 POINTER = "_current.json"  # names starting with "_" or "." are not data to Spark
 LEGACY_METADATA = "_table_metadata.json"  # a table written before version folders

@@ -6,6 +6,9 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,58 +79,177 @@ def git_state(root: Path) -> tuple[str, str]:
     return git_commit(root), "unknown" if changes is None else str(bool(changes)).lower()
 
 
-def log_trials(parent_run_id: str, trials: list[Trial], tuner: str) -> None:
-    """Each tuning trial as a run nested under ``parent_run_id``, written in one batch each,
-    the same way whichever ``tuner`` (hyperopt, optuna) ran it."""
-    client = mlflow.MlflowClient()
-    parent = client.get_run(parent_run_id)
-    for trial in trials:
-        started = int(trial.started * 1000)
-        run = client.create_run(
-            parent.info.experiment_id,
-            start_time=started,
-            tags={
-                "mlflow.parentRunId": parent_run_id,
-                "trial": str(trial.number),
-                "tuner": tuner,
-                **_process_tags(),
-            },
-            run_name=f"trial-{trial.number:03d}",
-        )
-        now = int(time.time() * 1000)
-        client.log_batch(
-            run.info.run_id,
-            metrics=[Metric(k, v, now, 0) for k, v in trial.metrics.items()],
-            params=[Param(k, str(v)) for k, v in trial.params.items()],
-            tags=[RunTag("status", trial.status)],
-        )
-        status = "FINISHED" if trial.status == "ok" else "FAILED"
-        client.set_terminated(run.info.run_id, status, end_time=started + int(trial.seconds * 1000))
+@dataclass(frozen=True)
+class Run:
+    """A tracked run as the steps see it: its id, and (when read back) its status and tags."""
+
+    id: str
+    status: str = "RUNNING"
+    tags: dict[str, str] = field(default_factory=dict)
 
 
-def log_run_contents(
-    params: dict[str, Any],
-    metrics: dict[str, float],
-    tags: dict[str, str],
-    figures: dict[str, Any],
-    documents: dict[str, Any],
-    model_id: str = "",
-) -> None:
-    """Everything a run records besides its model, into the active run; the metrics linked to
-    the logged model ``model_id`` as well, when given (MLflow 3)."""
-    mlflow.log_params({k: str(v) for k, v in params.items()})
-    mlflow.log_metrics(metrics, model_id=model_id or None)
-    mlflow.set_tags(tags)
-    for path, figure in figures.items():  # a matplotlib figure, or PNG bytes already drawn
-        if isinstance(figure, bytes):
-            _log_bytes(figure, path)
-        else:
-            mlflow.log_figure(figure, path)
-    for path, document in documents.items():  # text as it is, anything else as JSON/YAML
-        if isinstance(document, str):
-            mlflow.log_text(document, path)
-        else:
-            mlflow.log_dict(document, path)
+def _process_tags() -> dict[str, str]:
+    return {HOST_TAG: files.this_host(), PID_TAG: str(os.getpid())}
+
+
+class Tracking:
+    """The project's experiment: its runs, what they record, and the code they ran from.
+    Made by the platform on first use; making it points MLflow (runs and registry) at the
+    configured stores."""
+
+    def __init__(self, settings: TrackingSettings, root: Path):
+        self.experiment_id = configure_tracking(settings)
+        self.root = root
+        self._client = mlflow.MlflowClient()
+
+    @contextmanager
+    def start_run(self, name: str, tags: dict[str, str]) -> Iterator[Run]:
+        """A new run (the active one until the block ends; FAILED if it raises), tagged with
+        this host and process."""
+        tags = {**tags, **_process_tags()}
+        with mlflow.start_run(experiment_id=self.experiment_id, run_name=name, tags=tags) as run:
+            yield Run(run.info.run_id)
+
+    def code_state(self) -> tuple[str, str]:
+        """(commit, dirty) of the code the runs run from; see ``git_state``."""
+        return git_state(self.root)
+
+    def log_trials(self, parent_run_id: str, trials: list[Trial], tuner: str) -> None:
+        """Each tuning trial as a run nested under ``parent_run_id``, written in one batch
+        each, the same way whichever ``tuner`` (hyperopt, optuna) ran it."""
+        client = self._client
+        for trial in trials:
+            started = int(trial.started * 1000)
+            run = client.create_run(
+                self.experiment_id,
+                start_time=started,
+                tags={
+                    "mlflow.parentRunId": parent_run_id,
+                    "trial": str(trial.number),
+                    "tuner": tuner,
+                    **_process_tags(),
+                },
+                run_name=f"trial-{trial.number:03d}",
+            )
+            now = int(time.time() * 1000)
+            client.log_batch(
+                run.info.run_id,
+                metrics=[Metric(k, v, now, 0) for k, v in trial.metrics.items()],
+                params=[Param(k, str(v)) for k, v in trial.params.items()],
+                tags=[RunTag("status", trial.status)],
+            )
+            status = "FINISHED" if trial.status == "ok" else "FAILED"
+            ended = started + int(trial.seconds * 1000)
+            client.set_terminated(run.info.run_id, status, end_time=ended)
+
+    def log_run_contents(
+        self,
+        params: dict[str, Any],
+        metrics: dict[str, float],
+        tags: dict[str, str],
+        figures: dict[str, Any],
+        documents: dict[str, Any],
+        model_id: str = "",
+    ) -> None:
+        """Everything a run records besides its model, into the active run; the metrics linked
+        to the logged model ``model_id`` as well, when given (MLflow 3)."""
+        mlflow.log_params({k: str(v) for k, v in params.items()})
+        mlflow.log_metrics(metrics, model_id=model_id or None)
+        mlflow.set_tags(tags)
+        for path, figure in figures.items():  # a matplotlib figure, or PNG bytes already drawn
+            if isinstance(figure, bytes):
+                _log_bytes(figure, path)
+            else:
+                mlflow.log_figure(figure, path)
+        for path, document in documents.items():  # text as it is, anything else as JSON/YAML
+            if isinstance(document, str):
+                mlflow.log_text(document, path)
+            else:
+                mlflow.log_dict(document, path)
+
+    def run_record(
+        self, run_id: str, documents: dict[str, str], images: dict[str, str]
+    ) -> dict[str, Any]:
+        """What a finished run recorded: its params and metrics, and the artifacts asked for
+        ({name: artifact path}; JSON documents parsed, images as bytes). An artifact the run
+        does not hold (a version trained before it was recorded) is None."""
+        import json
+        import tempfile
+
+        from mlflow.artifacts import download_artifacts
+        from mlflow.exceptions import MlflowException
+
+        run = self._client.get_run(run_id)
+        found: dict[str, Any] = {"params": dict(run.data.params), "metrics": dict(run.data.metrics)}
+        with tempfile.TemporaryDirectory() as folder:
+            for kind, wanted in (("json", documents), ("image", images)):
+                for name, path in wanted.items():
+                    try:
+                        local = Path(
+                            download_artifacts(run_id=run_id, artifact_path=path, dst_path=folder)
+                        )
+                    except (MlflowException, OSError):
+                        found[name] = None
+                        continue
+                    found[name] = (
+                        json.loads(local.read_text()) if kind == "json" else local.read_bytes()
+                    )
+        return found
+
+    def attach_text(self, run_id: str, text: str, path: str) -> str:
+        """``text`` as the artifact ``path`` of the run ``run_id`` (finished or not); its URI."""
+        self._client.log_text(run_id, text, path)
+        return f"runs:/{run_id}/{path}"
+
+    def fail_orphan_runs(self) -> list[str]:
+        """Mark FAILED the runs of the experiment left RUNNING by a process of this host that
+        has ended (a killed step, a crashed machine); one line for each. Runs of other hosts
+        cannot be judged from here and are left as they are."""
+        client = self._client
+        query = f"attributes.status = 'RUNNING' and tags.`{HOST_TAG}` = '{files.this_host()}'"
+        found = []
+        for run in client.search_runs([self.experiment_id], query, max_results=1000):
+            pid = run.data.tags.get(PID_TAG, "")
+            if not files.gone(files.this_host(), pid):
+                continue
+            client.set_tag(run.info.run_id, "mlops.failed", f"process {pid} ended during the run")
+            client.set_terminated(run.info.run_id, "FAILED")
+            name = run.data.tags.get("mlflow.runName", run.info.run_id)
+            found.append(
+                f"MLflow run {run.info.run_id} ({name}) was left RUNNING by process {pid}, "
+                "which has ended: marked FAILED"
+            )
+        return found
+
+    def latest_run(self, query: str) -> Run | None:
+        """The newest run of the experiment that ``query`` (an MLflow filter) selects, or
+        None."""
+        found = self._client.search_runs(
+            [self.experiment_id], query, order_by=["attributes.start_time DESC"], max_results=1
+        )
+        if not found:
+            return None
+        return Run(found[0].info.run_id, found[0].info.status, dict(found[0].data.tags))
+
+    def step_seconds(self, steps: list[str]) -> dict[str, float]:
+        """How long the newest finished run of each step took (its tag ``step``), in seconds;
+        a step with no finished run is left out. Read from the store, so it holds whether the
+        steps ran in one process (`run`) or each as its own (a Databricks job's tasks)."""
+        found = {}
+        for step in steps:
+            runs = self._client.search_runs(
+                [self.experiment_id],
+                f"tags.step = '{step}' and attributes.status = 'FINISHED'",
+                order_by=["attributes.start_time DESC"],
+                max_results=1,
+            )
+            if runs and runs[0].info.end_time:
+                found[step] = round((runs[0].info.end_time - runs[0].info.start_time) / 1000, 1)
+        return found
+
+    def set_run_tags(self, run_id: str, tags: dict[str, str]) -> None:
+        for key, value in tags.items():
+            self._client.set_tag(run_id, key, value)
 
 
 def _log_bytes(data: bytes, path: str) -> None:
@@ -138,86 +260,6 @@ def _log_bytes(data: bytes, path: str) -> None:
         local = Path(folder) / Path(path).name
         local.write_bytes(data)
         mlflow.log_artifact(str(local), str(Path(path).parent) if "/" in path else None)
-
-
-def run_record(run_id: str, documents: dict[str, str], images: dict[str, str]) -> dict[str, Any]:
-    """What a finished run recorded: its params and metrics, and the artifacts asked for
-    ({name: artifact path}; JSON documents parsed, images as bytes). An artifact the run does
-    not hold (a version trained before it was recorded) is None."""
-    import json
-    import tempfile
-
-    from mlflow.artifacts import download_artifacts
-    from mlflow.exceptions import MlflowException
-
-    run = mlflow.MlflowClient().get_run(run_id)
-    found: dict[str, Any] = {"params": dict(run.data.params), "metrics": dict(run.data.metrics)}
-    with tempfile.TemporaryDirectory() as folder:
-        for kind, wanted in (("json", documents), ("image", images)):
-            for name, path in wanted.items():
-                try:
-                    local = Path(
-                        download_artifacts(run_id=run_id, artifact_path=path, dst_path=folder)
-                    )
-                except (MlflowException, OSError):
-                    found[name] = None
-                    continue
-                found[name] = (
-                    json.loads(local.read_text()) if kind == "json" else local.read_bytes()
-                )
-    return found
-
-
-def attach_text(run_id: str, text: str, path: str) -> str:
-    """``text`` as the artifact ``path`` of the run ``run_id`` (finished or not); its URI."""
-    mlflow.MlflowClient().log_text(run_id, text, path)
-    return f"runs:/{run_id}/{path}"
-
-
-def _process_tags() -> dict[str, str]:
-    return {HOST_TAG: files.this_host(), PID_TAG: str(os.getpid())}
-
-
-def start_run(experiment_id: str, name: str, tags: dict[str, str]):
-    """A new run in the experiment (a context manager), tagged with this host and process."""
-    return mlflow.start_run(
-        experiment_id=experiment_id, run_name=name, tags={**tags, **_process_tags()}
-    )
-
-
-def fail_orphan_runs(experiment_id: str) -> list[str]:
-    """Mark FAILED the runs of the experiment left RUNNING by a process of this host that has
-    ended (a killed step, a crashed machine); one line for each. Runs of other hosts cannot be
-    judged from here and are left as they are."""
-    client = mlflow.MlflowClient()
-    query = f"attributes.status = 'RUNNING' and tags.`{HOST_TAG}` = '{files.this_host()}'"
-    found = []
-    for run in client.search_runs([experiment_id], query, max_results=1000):
-        pid = run.data.tags.get(PID_TAG, "")
-        if not files.gone(files.this_host(), pid):
-            continue
-        client.set_tag(run.info.run_id, "mlops.failed", f"process {pid} ended during the run")
-        client.set_terminated(run.info.run_id, "FAILED")
-        name = run.data.tags.get("mlflow.runName", run.info.run_id)
-        found.append(
-            f"MLflow run {run.info.run_id} ({name}) was left RUNNING by process {pid}, which "
-            "has ended: marked FAILED"
-        )
-    return found
-
-
-def latest_run(experiment_id: str, query: str):
-    """The newest run of the experiment that ``query`` (an MLflow filter) selects, or None."""
-    found = mlflow.MlflowClient().search_runs(
-        [experiment_id], query, order_by=["attributes.start_time DESC"], max_results=1
-    )
-    return found[0] if found else None
-
-
-def set_run_tags(run_id: str, tags: dict[str, str]) -> None:
-    client = mlflow.MlflowClient()
-    for key, value in tags.items():
-        client.set_tag(run_id, key, value)
 
 
 def serve_ui(tracking: TrackingSettings, port: int) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ..adapters import registry
 from ..context import Platform
 from ..errors import CheckError, DataError
 from ..features import schema_problems
@@ -25,8 +24,8 @@ LINEAGE = [
 ]
 
 
-def _registry_problems(name: str, champion: str | None) -> tuple[list[str], str]:
-    versions = registry.versions(name)
+def _registry_problems(p: Platform, name: str, champion: str | None) -> tuple[list[str], str]:
+    versions = p.registry.versions(name)
     if not versions:
         return [f"registry: model {name!r} has no version: train registered nothing"], ""
     newest = versions[0]
@@ -115,10 +114,9 @@ def verify(p: Platform) -> None:
     is a champion; and the score date's predictions exist, all from the champion and each with
     its lineage. Raises CheckError listing every problem; prints a summary otherwise."""
     name = p.settings.registry.model_name
-    p.connect_tracking()
-    champion = registry.alias_version(name, "champion")
+    champion = p.registry.alias_version(name, "champion")
     features = _feature_table_problems(p)
-    problems, model = _registry_problems(name, champion)
+    problems, model = _registry_problems(p, name, champion)
     found, predictions = _prediction_problems(p, champion)
     if features + problems + found:
         raise CheckError(features + problems + found)

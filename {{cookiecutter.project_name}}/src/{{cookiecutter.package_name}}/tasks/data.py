@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from datetime import date
 
 from .. import validation
-from ..adapters import tracking
-from ..adapters.tables import read_source
 from ..caching import clear
 from ..config import Settings
 from ..context import Platform
@@ -18,6 +18,22 @@ from ..ingest import synthetic_tables, to_our_names
 from ..yamlfiles import show
 
 
+def tracked(step: str) -> Callable[[Callable[[Platform], None]], Callable[[Platform], None]]:
+    """The step as one tracked run named ``step`` (tag ``step``), start to end: what it logs
+    goes into that run, and how long it took is read back from it (the delivery report)."""
+
+    def wrap(action: Callable[[Platform], None]) -> Callable[[Platform], None]:
+        @functools.wraps(action)
+        def run(p: Platform) -> None:
+            with p.start_run(step, {"step": step}):
+                action(p)
+
+        return run
+
+    return wrap
+
+
+@tracked("ingest")
 def ingest(p: Platform) -> None:
     """Each declared source -> raw_<source>, in our column names."""
     settings, generated = p.settings, None
@@ -29,11 +45,12 @@ def ingest(p: Platform) -> None:
             origin = f"synthetic {table} (seed {settings.ingest.synthetic.seed})"
         else:
             origin = spec.table or show(spec.path)
-            df = read_source(p.spark, spec, f"sources.{name}: {origin}")
+            df = p.read_source(spec, f"sources.{name}: {origin}")
         p.tables.write(to_our_names(df, spec), f"raw_{name}", {"source": origin})
         print(f"  raw_{name}: {p.tables.read(f'raw_{name}').count():,} rows from {origin}")
 
 
+@tracked("validate-data")
 def validate_data(p: Platform) -> None:
     """raw_<source> -> <source>: declared columns, typed, checked; rows dated outside the
     population dropped and counted where a source asks for it."""
@@ -56,10 +73,9 @@ def validate_data(p: Platform) -> None:
     for key, value in checked.counts.items():
         print(f"  {key}: {value:,}")
     clear(p.spark)  # steps hand data on through tables only
-    tags = {"step": "validate-data", **{f"source.{n}": s for n, s in origins.items()}}
-    with p.start_run("validate-data", tags):
-        counts = {k: float(v) for k, v in checked.counts.items()}
-        tracking.log_run_contents({}, counts, {}, {}, {"warnings.json": checked.warnings})
+    tags = {f"source.{n}": s for n, s in origins.items()}
+    counts = {k: float(v) for k, v in checked.counts.items()}
+    p.tracking.log_run_contents({}, counts, tags, {}, {"warnings.json": checked.warnings})
 
 
 def accepted_profiles(p: Platform) -> dict[str, dict]:
@@ -98,6 +114,7 @@ def clean_tables(p: Platform, names: list[str]) -> dict:
     return {n: entity_view(settings, n, p.tables.read(n)) for n in names}
 
 
+@tracked("features")
 def features(p: Platform) -> None:
     """The clean sources -> the supermarket, only for the snapshots that need it, saying why."""
     settings, mappings = p.settings, p.cart.mappings

@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 import pandas as pd
 from pyspark.sql import DataFrame
 
-from ..adapters import faults, registry, tracking
+from .. import faults
 from ..caching import cached, clear
 from ..cohorts import Cohort, columns_needed, columns_read, evaluate, where_column
 from ..context import Platform
@@ -97,7 +97,7 @@ def current_features(p: Platform) -> DataFrame:
 
 
 def _lineage(p: Platform) -> dict[str, str]:
-    commit, dirty = tracking.git_state(p.settings.root)
+    commit, dirty = p.tracking.code_state()
     return {"git_commit": commit, "git_dirty": dirty}
 
 
@@ -127,7 +127,7 @@ def train(p: Platform) -> None:
             list(settings.entity.key),
         )
     )
-    # enough rows of both classes in each part, before any trial
+    # enough rows of both classes in each part, before any trial (and before any run)
     check_split(data, settings, cart.population.name if cart.population else None)
     table_definitions = p.store.state()["definitions"]
     lineage = {
@@ -140,12 +140,12 @@ def train(p: Platform) -> None:
     name, estimator = settings.registry.model_name, settings.training.estimator
     with p.start_run(f"train-{estimator}", {"step": "train", **lineage}) as run:
         fitted = train_model(data, cart, settings.training, p.spark)
-        tracking.log_trials(run.info.run_id, fitted.tuned.trials, settings.training.tuner)
+        p.tracking.log_trials(run.id, fitted.tuned.trials, settings.training.tuner)
         scores = metrics(fitted.holdout_label, fitted.holdout_score)
         logged = p.store.log_model(
             fitted.model, fitted.kind, name, fitted.example, model_requirements(fitted.kind)
         )
-        tracking.log_run_contents(
+        p.tracking.log_run_contents(
             params={
                 "estimator": estimator,
                 "tuner": settings.training.tuner,
@@ -192,10 +192,10 @@ def train(p: Platform) -> None:
         )
     version = logged.version
     clear(p.spark)  # steps hand data on through tables only
-    registry.tag_version(
-        name, version, {"run_id": run.info.run_id, "model_id": logged.model_id, **lineage}
+    p.registry.tag_version(
+        name, version, {"run_id": run.id, "model_id": logged.model_id, **lineage}
     )
-    registry.set_alias(name, "challenger", version)
+    p.registry.set_alias(name, "challenger", version)
     print(
         f"  {len(fitted.tuned.trials)} trials; holdout ROC AUC {scores['roc_auc']:.3f}; "
         f"registered {name} version {version} as @challenger"
@@ -324,7 +324,7 @@ def _record_decision(
     """The decision, both scores, the reasons and the report: on the validate run and the
     challenger. Returns the report's URI."""
     name, challenger = p.settings.registry.model_name, models["challenger"]
-    against = registry.alias_version(name, "champion") or "none"
+    against = p.registry.alias_version(name, "champion") or "none"
     curves = {
         f"{role} v{models[role].version}": (s["label"].to_numpy(), s["score"].to_numpy())
         for role, s in scored.items()
@@ -354,7 +354,7 @@ def _record_decision(
             )
         ),
     }
-    tracking.log_run_contents(
+    p.tracking.log_run_contents(
         params={"challenger_version": challenger.version, "champion_version": against},
         metrics={f"{role}_{k}": v for role, r in results.items() for k, v in r.items()},
         tags={
@@ -373,7 +373,7 @@ def _record_decision(
             **({"gate/cohorts.json": [c.as_dict() for c in cohorts]} if cohorts else {}),
         },
     )
-    training = tracking.run_record(challenger.run_id, REPORT_DOCUMENTS, REPORT_IMAGES)
+    training = p.tracking.run_record(challenger.run_id, REPORT_DOCUMENTS, REPORT_IMAGES)
     images = {key: training.pop(key) for key in REPORT_IMAGES if training.get(key)}
     evidence = Evidence(
         model=name,
@@ -388,17 +388,17 @@ def _record_decision(
         cohorts=cohorts,
         calibrations=calibrations,
         positive_class=p.settings.label.positive_class,
-        lineage=_report_lineage(challenger, models.get("champion")),
+        lineage=_report_lineage(p, challenger, models.get("champion")),
         training=training,
         figures={**figures, **images},
         created=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     )
     html = render(evidence)  # on the validate run, and on the run the version came from
-    tracking.attach_text(run_id, html, "gate/report.html")
-    report = tracking.attach_text(challenger.run_id, html, f"reports/validate-{run_id}.html")
+    p.tracking.attach_text(run_id, html, "gate/report.html")
+    report = p.tracking.attach_text(challenger.run_id, html, f"reports/validate-{run_id}.html")
     own = calibrations[f"challenger v{challenger.version}"]
     scores = {f"gate.{role}.{k}": f"{v:.6f}" for role, r in results.items() for k, v in r.items()}
-    registry.tag_version(
+    p.registry.tag_version(
         name,
         challenger.version,
         {
@@ -460,10 +460,12 @@ LINEAGE_TAGS = (
 )
 
 
-def _report_lineage(challenger: LoadedModel, champion: LoadedModel | None) -> dict[str, str]:
+def _report_lineage(
+    p: Platform, challenger: LoadedModel, champion: LoadedModel | None
+) -> dict[str, str]:
     """Where the challenger came from (its version's lineage tags) and what it was judged
     against."""
-    tags = registry.version_tags(challenger.name, challenger.version)
+    tags = p.registry.version_tags(challenger.name, challenger.version)
     found = {f"challenger {key}": tags[key] for key in LINEAGE_TAGS if key in tags}
     found["challenger model URI"] = challenger.uri
     if champion is not None:
@@ -515,17 +517,17 @@ def validate(p: Platform) -> None:
     """
     name = p.settings.registry.model_name
     with p.start_run("validate", {"step": "validate"}) as run:
-        models = {"challenger": registry.load(name, "challenger", p.spark)}
+        models = {"challenger": p.registry.load(name, "challenger", p.spark)}
         stale = definition_problems(models["challenger"], p.store.state().get("definitions", {}))
         stale += cohort_problems(
             models["challenger"], p.cart.cohort_tag, show(p.settings.features.selection)
         )
         if stale:
             raise DataError([f"{line}: run train again" for line in stale])
-        against = registry.alias_version(name, "champion")
+        against = p.registry.alias_version(name, "champion")
         notes = []
         if against:
-            champion = registry.load(name, "champion", p.spark)
+            champion = p.registry.load(name, "champion", p.spark)
             notes = _comparable_champion(p, champion)
             if not notes:
                 models["champion"] = champion
@@ -553,9 +555,7 @@ def validate(p: Platform) -> None:
                 print(f"  warning: {line}")
         for line in decision.cannot_be_met:
             print(f"  warning: {p.settings.source_of('gate', 'min_delta')}: {line}")
-        report = _record_decision(
-            p, run.info.run_id, models, scored, results, decision, comparison, cohorts
-        )
+        report = _record_decision(p, run.id, models, scored, results, decision, comparison, cohorts)
     clear(p.spark)
     challenger = models["challenger"].version
     print(f"  {decision.verdict}: {name} version {challenger} against champion {against or 'none'}")
@@ -602,13 +602,12 @@ def _unfinished_promotion(p: Platform, champion: str | None):
     if champion is None:
         return None
     name = p.settings.registry.model_name
-    run = tracking.latest_run(
-        p.connect_tracking(),
+    run = p.tracking.latest_run(
         f"tags.step = 'deploy' and tags.outcome = 'promoted' and tags.model = '{name}'",
     )
-    if run is None or run.info.status == "FINISHED" or "record_finished_by_run" in run.data.tags:
+    if run is None or run.status == "FINISHED" or "record_finished_by_run" in run.tags:
         return None
-    moved = run.data.tags.get("alias.champion", "").rpartition(" -> ")[2]
+    moved = run.tags.get("alias.champion", "").rpartition(" -> ")[2]
     return run if moved == champion else None
 
 
@@ -616,17 +615,17 @@ def _finish_promotion(p: Platform, champion: str, challenger: str | None, crashe
     """Do what the deploy run ``crashed`` left undone after its commit point, and say so."""
     name = p.settings.registry.model_name
     if challenger == champion:
-        registry.delete_alias(name, "challenger")
+        p.registry.delete_alias(name, "challenger")
     moves = {"challenger": (challenger, None)} if challenger == champion else {}
-    why = {"promoted_by_run": crashed.info.run_id, "challenger_version": champion}
+    why = {"promoted_by_run": crashed.id, "challenger_version": champion}
     with _record(p, "deploy", moves, outcome="already promoted", **why) as run:
-        tags = registry.version_tags(name, champion)
+        tags = p.registry.version_tags(name, champion)
         if "deployed_by_run" not in tags:
-            registry.tag_version(name, champion, {"deployed_by_run": crashed.info.run_id})
-        tracking.set_run_tags(crashed.info.run_id, {"record_finished_by_run": run.info.run_id})
+            p.registry.tag_version(name, champion, {"deployed_by_run": crashed.id})
+        p.tracking.set_run_tags(crashed.id, {"record_finished_by_run": run.id})
     print(
         f"  already PROMOTED: {name} version {champion} is @champion since deploy run "
-        f"{crashed.info.run_id}, which stopped before finishing its record; finished it now"
+        f"{crashed.id}, which stopped before finishing its record; finished it now"
     )
 
 
@@ -636,10 +635,9 @@ def deploy(p: Platform) -> None:
     attempt leaves an audit run, whether it promoted, was rejected or was refused. Run again
     after a crash past the commit point, it finishes that promotion's record and says so."""
     settings, name = p.settings, p.settings.registry.model_name
-    p.connect_tracking()
-    challenger = registry.alias_version(name, "challenger")
-    tags = registry.version_tags(name, challenger) if challenger else {}
-    champion = registry.alias_version(name, "champion")
+    challenger = p.registry.alias_version(name, "challenger")
+    tags = p.registry.version_tags(name, challenger) if challenger else {}
+    champion = p.registry.alias_version(name, "champion")
     crashed = _unfinished_promotion(p, champion)
     if crashed is not None:
         _finish_promotion(p, champion, challenger, crashed)
@@ -668,31 +666,30 @@ def deploy(p: Platform) -> None:
         return
     moves = {"champion": (champion, challenger), "challenger": (challenger, None)}
     if champion:
-        moves["previous_champion"] = (registry.alias_version(name, "previous_champion"), champion)
+        moves["previous_champion"] = (p.registry.alias_version(name, "previous_champion"), champion)
     with _record(p, "deploy", moves, outcome="promoted", **why) as run:
         if champion:
-            registry.set_alias(name, "previous_champion", champion)
-        registry.set_alias(name, "champion", challenger)  # the commit point
-        faults.point("deploy:champion-moved", run_id=run.info.run_id)
-        registry.delete_alias(name, "challenger")
-        faults.point("deploy:challenger-cleared", run_id=run.info.run_id)
-        registry.tag_version(name, challenger, {"deployed_by_run": run.info.run_id})
+            p.registry.set_alias(name, "previous_champion", champion)
+        p.registry.set_alias(name, "champion", challenger)  # the commit point
+        faults.point("deploy:champion-moved", run_id=run.id)
+        p.registry.delete_alias(name, "challenger")
+        faults.point("deploy:challenger-cleared", run_id=run.id)
+        p.registry.tag_version(name, challenger, {"deployed_by_run": run.id})
     print(f"  PROMOTED: {name} version {challenger} is @champion (was {champion or 'none'})")
 
 
 def rollback(p: Platform) -> None:
     """Make @previous_champion the champion again, in one registry write."""
     name = p.settings.registry.model_name
-    p.connect_tracking()
-    previous = registry.alias_version(name, "previous_champion")
+    previous = p.registry.alias_version(name, "previous_champion")
     if previous is None:
         raise RegistryError([f"model {name!r} has no @previous_champion: nothing to roll back to"])
-    champion = registry.alias_version(name, "champion")
+    champion = p.registry.alias_version(name, "champion")
     moves = {"champion": (champion, previous), "previous_champion": (previous, None)}
-    model_id = registry.version_tags(name, previous).get("model_id", "")
+    model_id = p.registry.version_tags(name, previous).get("model_id", "")
     with _record(p, "rollback", moves, outcome="rolled back", model_id=model_id) as run:
-        registry.set_alias(name, "champion", previous)  # the commit point
-        registry.delete_alias(name, "previous_champion")
+        p.registry.set_alias(name, "champion", previous)  # the commit point
+        p.registry.delete_alias(name, "previous_champion")
         if champion:
-            registry.tag_version(name, champion, {"rolled_back_by_run": run.info.run_id})
+            p.registry.tag_version(name, champion, {"rolled_back_by_run": run.id})
     print(f"  ROLLED BACK: {name} version {previous} is @champion again (was {champion})")

@@ -9,8 +9,9 @@ from datetime import date, datetime, timezone
 
 from pyspark.sql import functions as F
 
-from ..adapters import faults, files, registry, tracking
+from .. import faults
 from ..caching import cached, uncache
+from ..commands import STEPS
 from ..context import Platform
 from ..delivery import report, worklist
 from ..errors import DataError, StorageError
@@ -54,7 +55,7 @@ def infer(p: Platform) -> None:
     settings, name, entity = p.settings, p.settings.registry.model_name, p.settings.entity
     day = score_date(p)
     with p.start_run("infer", {"step": "infer", "score_date": day.isoformat()}) as run:
-        champion = registry.load(name, "champion", p.spark)
+        champion = p.registry.load(name, "champion", p.spark)
         table = p.store.read()
         problems = feature_problems(champion, table.schema, "the feature table")
         problems += [
@@ -78,7 +79,7 @@ def infer(p: Platform) -> None:
             problems.append(f"no {entity.name}{of} is in the population on {day}: nothing to score")
         if problems:
             raise DataError(problems)
-        commit, dirty = tracking.git_state(settings.root)
+        commit, dirty = p.tracking.code_state()
         lineage = {
             "model_name": name,
             "model_version": champion.version,
@@ -100,19 +101,23 @@ def infer(p: Platform) -> None:
             scored, target, "score_date", [day], {"latest": day.isoformat()}
         )
         count = p.tables.read(target).where(F.col("score_date") == day).count()
-        tracking.log_run_contents(
+        p.tracking.log_run_contents(
             {"model_version": champion.version}, {"scored": float(count)}, lineage, {}, {}
         )
     print(f"  {entity.count(count)} scored for {day} by {name} version {champion.version}")
-    print(f"  predictions: {p.tables.describe(target)} (run {run.info.run_id})")
+    print(f"  predictions: {p.tables.describe(target)} (run {run.id})")
 
 
-def _unwritable(p: Platform, folder, error: OSError) -> StorageError:
-    why, _ = files.refusal(error, folder)
+def _unwritable(p: Platform, error: Exception) -> StorageError | None:
+    """The delivery folder refusing the files, as one line naming it; None for other errors."""
+    folder = p.delivery_folder
+    why = folder.refusal(error)
+    if why is None:
+        return None
     where = p.settings.source_of("delivery", "csv_dir")
     return StorageError(
         [
-            f"{where}: delivery.csv_dir {folder}: cannot write the worklist there: {why}; "
+            f"{where}: delivery.csv_dir {folder.where}: cannot write the worklist there: {why}; "
             "nothing was replaced"
         ]
     )
@@ -124,7 +129,7 @@ def _finish_delivery(p: Platform) -> None:
     before its commit are removed."""
     cut = p.settings.delivery
     committed = p.tables.metadata(cut.table).get("files", {}) if p.tables.exists(cut.table) else {}
-    finished, removed = files.recover(cut.csv_dir, committed)
+    finished, removed = p.delivery_folder.recover(committed)
     for path in finished:
         print(f"  finished {path}: the delivery that wrote it stopped after its commit")
     for path in removed:
@@ -135,8 +140,7 @@ def _calibration(p: Platform, version: str | None) -> str:
     """How well the delivering version's scores matched the observed rates at validation."""
     if version is None:
         return "no rows delivered"
-    p.connect_tracking()
-    tags = registry.version_tags(p.settings.registry.model_name, version)
+    tags = p.registry.version_tags(p.settings.registry.model_name, version)
     return tags.get("gate.calibration", "not measured when this version was validated")
 
 
@@ -173,7 +177,8 @@ def deliver(p: Platform) -> None:
         )
     )
     rows = table.orderBy("rank").toPandas()
-    csv = cut.csv_dir / f"{settings.project.name}_{day.isoformat()}.csv"
+    csv = f"{settings.project.name}_{day.isoformat()}.csv"
+    folder = p.delivery_folder
     version = str(rows["model_version"].iloc[0]) if len(rows) else None
     summary = {
         "score_date": day.isoformat(),
@@ -187,34 +192,34 @@ def deliver(p: Platform) -> None:
         **report(predictions, len(rows)),
         "model": {"name": settings.registry.model_name, "version": version},
         "cut": {"top_n": cut.top_n, "threshold": cut.threshold},
-        "csv": str(csv),
-        "step_seconds": {k: round(v, 1) for k, v in p.timings.items()},
+        "csv": f"{folder.where}/{csv}",
+        "step_seconds": p.tracking.step_seconds([s for s in STEPS if s != "deliver"]),
     }
     outputs = {
         csv: rows.to_csv(index=False).encode(),
-        csv.with_name(csv.stem + "_report.json"): json.dumps(summary, indent=2).encode(),
+        csv.removesuffix(".csv") + "_report.json": json.dumps(summary, indent=2).encode(),
     }
     try:
-        cut.csv_dir.mkdir(parents=True, exist_ok=True)
-        staged = files.stage(outputs)
-    except OSError as error:
-        raise _unwritable(p, cut.csv_dir, error) from error
+        staged = folder.stage(outputs)
+    except Exception as error:
+        raise (_unwritable(p, error) or error) from error
     faults.point("deliver:files-staged", paths=list(staged.values()))
     metadata = {"latest": day.isoformat(), "files": staged}
     try:
         p.tables.overwrite_partitions(table, cut.table, "score_date", [day], metadata)  # commit
     except Exception:
-        files.discard(staged)
+        folder.discard(staged)
         raise
     faults.point("deliver:table-committed", paths=list(staged.values()))
-    files.commit(staged)
+    folder.commit(staged)
     uncache(table)
     with p.start_run("deliver", {"step": "deliver", "score_date": day.isoformat()}):
-        tracking.log_run_contents(
+        p.tracking.log_run_contents(
             {},
             {"scored": float(summary["scored"]), "delivered": float(len(rows))},
             {},
             {},
             {"report.json": summary},
         )
-    print(f"  {len(rows):,} of {entity.count(summary['scored'])} delivered for {day}: {csv}")
+    delivered = f"{len(rows):,} of {entity.count(summary['scored'])} delivered for {day}"
+    print(f"  {delivered}: {summary['csv']}")
