@@ -202,7 +202,10 @@ def deliver(p: Platform) -> None:
     try:
         staged = folder.stage(outputs)
     except Exception as error:
-        raise (_unwritable(p, error) or error) from error
+        refused = _unwritable(p, error)
+        if refused is None:
+            raise
+        raise refused from error
     faults.point("deliver:files-staged", paths=list(staged.values()))
     metadata = {"latest": day.isoformat(), "files": staged}
     try:
