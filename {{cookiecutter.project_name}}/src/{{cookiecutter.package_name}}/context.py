@@ -81,9 +81,12 @@ class Platform:
         on_databricks = self.settings.storage.catalog is not None
         return folder_for(self.settings.delivery.csv_dir, on_databricks)
 
-    def start_run(self, name: str, tags: dict[str, str]) -> AbstractContextManager[Run]:
-        """A new tracked run in the project's experiment (a context manager)."""
-        return self.tracking.start_run(name, tags)
+    def start_run(
+        self, name: str, tags: dict[str, str], started: float | None = None
+    ) -> AbstractContextManager[Run]:
+        """A new tracked run in the project's experiment (a context manager); ``started``
+        (epoch seconds) dates its start back."""
+        return self.tracking.start_run(name, tags, started)
 
     def read_source(self, spec: SourceSpec, label: str) -> DataFrame:
         """A declared source as it is (a file or a table), ``label`` naming it in errors."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -29,6 +30,9 @@ def configure_tracking(tracking: TrackingSettings) -> str:
     The experiment is created on first use, with the configured artifact location; a local
     SQLite store gets its folder created.
     """
+    # MLflow announces creating and migrating a SQLite store at INFO on every fresh one: not
+    # news to a person reading a step's output (its warnings still show)
+    logging.getLogger("mlflow.store.db.utils").setLevel(logging.WARNING)
     for uri in (tracking.tracking_uri, tracking.registry_uri):
         if uri and uri.startswith(_SQLITE):
             Path(uri[len(_SQLITE) :]).parent.mkdir(parents=True, exist_ok=True)
@@ -103,11 +107,21 @@ class Tracking:
         self._client = mlflow.MlflowClient()
 
     @contextmanager
-    def start_run(self, name: str, tags: dict[str, str]) -> Iterator[Run]:
+    def start_run(
+        self, name: str, tags: dict[str, str], started: float | None = None
+    ) -> Iterator[Run]:
         """A new run (the active one until the block ends; FAILED if it raises), tagged with
-        this host and process."""
+        this host and process. ``started`` (epoch seconds) dates its start back to when the
+        work began, for a step that opens its run only once its input has been accepted."""
         tags = {**tags, **_process_tags()}
-        with mlflow.start_run(experiment_id=self.experiment_id, run_name=name, tags=tags) as run:
+        if started is None:
+            opened = mlflow.start_run(experiment_id=self.experiment_id, run_name=name, tags=tags)
+        else:
+            created = self._client.create_run(
+                self.experiment_id, start_time=int(started * 1000), tags=tags, run_name=name
+            )
+            opened = mlflow.start_run(run_id=created.info.run_id)
+        with opened as run:
             yield Run(run.info.run_id)
 
     def code_state(self) -> tuple[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Callable
 from datetime import date
 
@@ -19,14 +20,18 @@ from ..yamlfiles import show
 
 
 def tracked(step: str) -> Callable[[Callable[[Platform], None]], Callable[[Platform], None]]:
-    """The step as one tracked run named ``step`` (tag ``step``), start to end: what it logs
-    goes into that run, and how long it took is read back from it (the delivery report)."""
+    """The data step recorded as one tracked run named ``step`` (tag ``step``) once it has done
+    its work, dated from when it began: a step stopped by bad input leaves nothing in tracking
+    (its error says what was wrong), and how long a step took is read back from its run (the
+    delivery report)."""
 
     def wrap(action: Callable[[Platform], None]) -> Callable[[Platform], None]:
         @functools.wraps(action)
         def run(p: Platform) -> None:
-            with p.start_run(step, {"step": step}):
-                action(p)
+            started = time.time()
+            action(p)
+            with p.start_run(step, {"step": step}, started):
+                pass
 
         return run
 
@@ -50,10 +55,11 @@ def ingest(p: Platform) -> None:
         print(f"  raw_{name}: {p.tables.read(f'raw_{name}').count():,} rows from {origin}")
 
 
-@tracked("validate-data")
 def validate_data(p: Platform) -> None:
     """raw_<source> -> <source>: declared columns, typed, checked; rows dated outside the
-    population dropped and counted where a source asks for it."""
+    population dropped and counted where a source asks for it. Its tracked run opens once the
+    data has passed (bad data leaves nothing in tracking) and is dated from the step's start."""
+    started = time.time()
     settings = p.settings
     names = list(settings.sources)
     raw = {name: p.tables.read(f"raw_{name}") for name in names}
@@ -62,20 +68,21 @@ def validate_data(p: Platform) -> None:
     checked = validation.validate(raw, origins, settings, today, accepted_profiles(p))
     for line in checked.warnings:
         print(f"  warning: {line}")
-    for name, df in checked.tables.items():
-        metadata = {
-            "fingerprint": validation.fingerprint(df),
-            "source": origins[name],
-            "declared": source_declaration(settings, name),
-            "profile": checked.profiles[name],
-        }
-        p.tables.write(df, name, metadata)
-    for key, value in checked.counts.items():
-        print(f"  {key}: {value:,}")
-    clear(p.spark)  # steps hand data on through tables only
-    tags = {f"source.{n}": s for n, s in origins.items()}
-    counts = {k: float(v) for k, v in checked.counts.items()}
-    p.tracking.log_run_contents({}, counts, tags, {}, {"warnings.json": checked.warnings})
+    with p.start_run("validate-data", {"step": "validate-data"}, started):
+        for name, df in checked.tables.items():
+            metadata = {
+                "fingerprint": validation.fingerprint(df),
+                "source": origins[name],
+                "declared": source_declaration(settings, name),
+                "profile": checked.profiles[name],
+            }
+            p.tables.write(df, name, metadata)
+        for key, value in checked.counts.items():
+            print(f"  {key}: {value:,}")
+        clear(p.spark)  # steps hand data on through tables only
+        tags = {f"source.{n}": s for n, s in origins.items()}
+        counts = {k: float(v) for k, v in checked.counts.items()}
+        p.tracking.log_run_contents({}, counts, tags, {}, {"warnings.json": checked.warnings})
 
 
 def accepted_profiles(p: Platform) -> dict[str, dict]:
