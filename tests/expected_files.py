@@ -17,8 +17,6 @@ benchmarks/incremental.py
 benchmarks/inference.py
 benchmarks/pipeline.py
 benchmarks/schema.json
-benchmarks/suite.py
-benchmarks/tuning.py
 conf/project.yml
 conf/envs/ci.yml
 conf/envs/dev.yml
@@ -45,7 +43,6 @@ src/{package}/consistency.py
 src/{package}/context.py
 src/{package}/declarations.py
 src/{package}/delivery.py
-src/{package}/dev_target.py
 src/{package}/errors.py
 src/{package}/estimators.py
 src/{package}/evaluation.py
@@ -55,14 +52,15 @@ src/{package}/jobs.py
 src/{package}/ingest.py
 src/{package}/leakage.py
 src/{package}/mappings.py
+src/{package}/model_inputs.py
 src/{package}/names.py
 src/{package}/pipeline.py
 src/{package}/references.py
-src/{package}/remote_jobs.py
 src/{package}/report.py
 src/{package}/scoring.py
 src/{package}/selection.py
 src/{package}/spine.py
+src/{package}/split.py
 src/{package}/synthetic.py
 src/{package}/training.py
 src/{package}/templates/report.html.j2
@@ -124,6 +122,8 @@ tests/unit/test_config.py
 tests/unit/test_config_errors.py
 tests/unit/test_deploy.py
 tests/unit/test_dev_target.py
+tests/unit/test_estimator_table.py
+tests/unit/test_evaluation.py
 tests/unit/test_feature_store.py
 tests/unit/test_folders.py
 tests/unit/test_gate.py
@@ -134,7 +134,9 @@ tests/unit/test_recovery.py
 tests/unit/test_registry.py
 tests/unit/test_remote_jobs.py
 tests/unit/test_report.py
+tools/dev_target.py
 tools/plan_comment.py
+tools/remote_jobs.py
 tools/secret_patterns.py
 tests/unit/test_leakage.py
 tests/unit/test_lookup.py

@@ -361,34 +361,57 @@ def test_default_project_make_run_runs_the_local_pipeline(installed_default: Pat
 def test_make_bench_runs_every_benchmark_at_the_tiny_size(
     installed_default: Path, tmp_path: Path
 ) -> None:
-    """Benchmarks are not timed tests: this checks that `make bench` runs them all (generation
-    timed from this template too) and writes one JSON file its schema accepts. No figure is
-    judged: at the tiny size they mean nothing."""
-    out = tmp_path / "bench.json"
-    cookiecutter = Path(sys.executable).parent / "cookiecutter"
-    bench_args = f"--template {REPO} --cookiecutter {cookiecutter}"
-    command = ["make", "bench", "SIZE=tiny", f"BENCH_OUT={out}", f"BENCH_ARGS={bench_args}"]
-    result = run(command, cwd=installed_default, env=clean_env())
-    assert result.returncode == 0, tail(result.stdout + result.stderr)
-    schema = installed_default / "benchmarks" / "schema.json"
-    assert schema_errors([out], schema) == ""
-    report = json.loads(out.read_text())
+    """Benchmarks are not timed tests: this runs what the template's `make bench` runs, in the
+    installed project (its own `make bench`, then the template's bench/ with its virtualenv),
+    and checks that each writes one JSON file its schema accepts. No figure is judged: at the
+    tiny size they mean nothing."""
+    own = tmp_path / "project.json"
+    result = run(
+        ["make", "bench", "SIZE=tiny", f"BENCH_OUT={own}"], installed_default, env=clean_env()
+    )
+    assert result.returncode == 0, tail(result.stdout)
+    own_schema = installed_default / "benchmarks" / "schema.json"
+    assert schema_errors([own], own_schema) == ""
+    report = json.loads(own.read_text())
     assert (report["size"], report["repeat"], report["targets_apply"]) == ("tiny", 3, False)
     assert {k: v["name"] for k, v in report["results"].items()} == {
         "P1": "pipeline",
-        "P2": "tuning",
-        "P3": "inference",
-        "P4": "incremental",
-        "P5": "suite",
+        "P2": "inference",
+        "P3": "incremental",
     }
-    p1, p3, p5 = (report["results"][k] for k in ("P1", "P3", "P5"))
+    p1, p2 = report["results"]["P1"], report["results"]["P2"]
     assert p1["members"] == 3000 and set(p1["step_seconds"]) == set(PIPELINE_STEPS)
-    assert set(p3["rows_per_second"]) == {"ours", "spark_udf"}  # both paths scored every row
-    assert p5["generation_seconds"] is not None and p5["tests"].split()[1] == "passed"
-    # The schema is a real check: a figure from fewer than three runs is refused.
+    assert p2["rows"] == 20_000 and p2["rows_per_second"] > 0
+
+    claims, cookiecutter = tmp_path / "bench.json", Path(sys.executable).parent / "cookiecutter"
+    python = str(installed_default / ".venv" / "bin" / "python")
+    command = [python, "-m", "bench", "--size", "tiny", "--project-report", str(own)]
+    env = {**clean_env(), "PYTHONPATH": str(REPO)}
+    stale = run([*command, "--size", "default", "--out", str(claims)], installed_default, env=env)
+    assert stale.returncode == 1 and "is for size 'tiny', not 'default'" in stale.stdout
+    assert not claims.exists()
+    command += ["--cookiecutter", str(cookiecutter), "--out", str(claims)]
+    result = run(command, installed_default, env=env)
+    assert result.returncode == 0, tail(result.stdout)
+    schema = REPO / "bench" / "schema.json"
+    assert schema_errors([claims], schema) == ""
+    measured = json.loads(claims.read_text())
+    assert measured["project"] == report
+    assert {k: v["name"] for k, v in measured["results"].items()} == {
+        "T1": "tuning",
+        "T2": "scoring",
+        "T3": "suite",
+    }
+    t2, t3 = measured["results"]["T2"], measured["results"]["T3"]
+    assert set(t2["rows_per_second"]) == {"ours", "spark_udf"}  # both paths scored every row
+    assert t3["generation_seconds"] is not None and t3["tests"].split()[1] == "passed"
+    # The schemas are real checks: a figure from fewer than three runs is refused.
+    measured["results"]["T1"]["overhead"]["harness_seconds_per_trial"]["runs"] = [1.0, 2.0]
+    claims.write_text(json.dumps(measured))
+    assert "is too short" in schema_errors([claims], schema)
     report["results"]["P1"]["wall_seconds"]["runs"] = [1.0, 2.0]
-    out.write_text(json.dumps(report))
-    assert "is too short" in schema_errors([out], schema)
+    own.write_text(json.dumps(report))
+    assert "is too short" in schema_errors([own], own_schema)
 
 
 def test_another_option_set_passes_its_own_unit_suite(

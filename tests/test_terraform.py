@@ -29,7 +29,7 @@ RUN_AS = {  # what the deploy pipeline passes as TF_VAR_run_as (bootstrap output
     "dev": "ada.lovelace@example.com",  # a developer's dev deployment runs as the developer
 }
 GIT_URL = "https://git.example.invalid/org/repo"
-DEV = {  # what `make dev-deploy` writes for terraform/envs/dev (python -m <package>.dev_target)
+DEV = {  # what `make dev-deploy` writes for terraform/envs/dev (python -m tools.dev_target)
     "developer": "ada",
     "notification_email": RUN_AS["dev"],
     "git_branch": "feature/ada-tweak",

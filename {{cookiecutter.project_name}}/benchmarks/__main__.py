@@ -17,17 +17,15 @@ from pathlib import Path
 from {{ cookiecutter.package_name }}.adapters.tracking import git_commit
 from {{ cookiecutter.package_name }}.errors import ProblemsError
 
-from . import incremental, inference, pipeline, suite, tuning
+from . import incremental, inference, pipeline
 from .common import PROJECT, SIZES, BenchError, Context, machine
 
-CASES = {  # P1..P5, in the order they run: the suite before this process starts Spark
+CASES = {  # P1..P3, in the order they run
     "pipeline": pipeline.run_case,
-    "suite": suite.run_case,
-    "tuning": tuning.run_case,
     "inference": inference.run_case,
     "incremental": incremental.run_case,
 }
-LABELS = {"pipeline": "P1", "tuning": "P2", "inference": "P3", "incremental": "P4", "suite": "P5"}
+LABELS = {"pipeline": "P1", "inference": "P2", "incremental": "P3"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,8 +43,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--out", type=Path, help="the JSON file (default: reports/bench-<size>.json)"
     )
-    parser.add_argument("--template", type=Path, help="the template, to time generation (P5)")
-    parser.add_argument("--cookiecutter", help="the cookiecutter command for --template")
     return parser
 
 
@@ -64,14 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"--repeat {args.repeat}: a median needs at least 3 runs", file=sys.stderr)
         return 2
     out = args.out or PROJECT / "reports" / f"bench-{args.size}.json"
-    ctx = Context(
-        args.size,
-        args.env,
-        args.repeat,
-        PROJECT / ".bench" / args.size,
-        args.template,
-        args.cookiecutter,
-    )
+    ctx = Context(args.size, args.env, args.repeat, PROJECT / ".bench" / args.size)
     started, clock = datetime.now(timezone.utc), time.perf_counter()
     results = {}
     try:
@@ -93,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return error.exit_code
     report = {
-        "schema_version": 1,
+        "schema_version": 2,
         "project": PROJECT.name,
         "git_commit": git_commit(PROJECT),
         "size": args.size,

@@ -22,6 +22,8 @@ import psutil
 from {{ cookiecutter.package_name }}.config import Settings, load_settings
 
 PROJECT = Path(__file__).resolve().parents[1]
+# for the template's own benchmarks, which run here
+PACKAGE = "{{ cookiecutter.package_name }}"
 
 
 class BenchError(Exception):
@@ -32,22 +34,18 @@ class BenchError(Exception):
 class Size:
     """How big each benchmark is. ``None`` keeps what the configuration says."""
 
-    members: int | None  # synthetic members (P1 and the data of P2-P4)
+    members: int | None  # synthetic members (P1 and the data of P2-P3)
     max_evals: int | None  # tuning trials of the pipeline run (P1)
     floors: dict[str, float] | None  # gate floors; a tiny plan cannot meet the real ones
-    overhead_trials: int  # P2: trials timed against bare fits
-    parallel_trials: int  # P2: trials of the long objective, Trials and SparkTrials
-    long_trial_seconds: float  # P2: how long one trial of the long objective takes at least
-    inference_rows: int  # P3
-    new_events_fraction: float  # P4
-    suite_scope: str | None  # P5: `make test` limited to these tests (PYTEST_ADDOPTS), or all
+    inference_rows: int  # P2
+    new_events_fraction: float  # P3
 
 
 SIZES = {
     # What the project is configured with (about 100,000 members, 20 trials by default).
-    "default": Size(None, None, None, 10, 6, 5.0, 1_000_000, 0.02, None),
+    "default": Size(None, None, None, 1_000_000, 0.02),
     # Checks that every benchmark runs and the JSON is whole; its figures mean nothing.
-    "tiny": Size(3_000, 2, {}, 3, 3, 0.3, 20_000, 0.02, "tests/unit/test_gate.py"),
+    "tiny": Size(3_000, 2, {}, 20_000, 0.02),
 }
 
 
@@ -93,14 +91,12 @@ def bench_settings(
 
 @dataclass
 class Context:
-    """One `make bench`: its size, where it writes, and the platform P2-P4 share."""
+    """One `make bench`: its size, where it writes, and the platform P2-P3 share."""
 
     size_name: str
     env: str
     repeat: int
     folder: Path  # .bench/<size>
-    template: Path | None = None  # the template, to time generation (P5)
-    cookiecutter: str | None = None
 
     @property
     def size(self) -> Size:
@@ -108,7 +104,7 @@ class Context:
 
     @property
     def pipeline_folder(self) -> Path:
-        """Where P1 runs; its last run is the data and the champion of P2-P4."""
+        """Where P1 runs; its last run is the data and the champion of P2-P3."""
         return self.folder / "pipeline"
 
     def settings(self, folder: Path) -> Settings:

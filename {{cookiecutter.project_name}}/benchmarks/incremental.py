@@ -1,4 +1,4 @@
-"""P4: the features step when a few new rows arrive, against recomputing every snapshot.
+"""P3: the features step when a few new rows arrive, against recomputing every snapshot.
 
 The new rows are the newest ``new_events_fraction`` of the first append-only source the feature
 table reads (whole days, newest first; `events` in the health-plan example). The feature table
@@ -26,7 +26,7 @@ def _cutoff(events, time: str, fraction: float):
         newest += row["count"]
         if newest >= fraction * total:
             return row[time], newest / total
-    raise BenchError("P4: the append-only source has no rows")
+    raise BenchError("P3: the append-only source has no rows")
 
 
 def run_case(ctx: Context) -> dict:
@@ -44,7 +44,7 @@ def run_case(ctx: Context) -> dict:
     appended = [n for n in names if settings.sources[n].append_only and settings.sources[n].time]
     if not appended:
         raise BenchError(
-            "P4: no source the feature table reads is append-only with a time column; "
+            "P3: no source the feature table reads is append-only with a time column; "
             "leave the incremental case out (CASES=...)"
         )
     grows, time = appended[0], settings.sources[appended[0]].time

@@ -104,7 +104,7 @@ def test_runs_of_their_own_write_nowhere_a_deployed_environment_writes() -> None
     # conf/envs/test.yml, the pull-request runs' namespace: every table, the volume, the
     # experiment and the model differ from each deployed environment's (remote_jobs submits
     # pull-request runs with it, and refuses one that shares a name)
-    from {{ cookiecutter.package_name }}.remote_jobs import (
+    from tools.remote_jobs import (
         DEPLOYED,
         environment,
         shared_names,

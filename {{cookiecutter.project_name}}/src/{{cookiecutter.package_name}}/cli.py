@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 from .commands import COMMANDS
-from .config import load_settings
+from .config import as_score_date, load_settings
 from .errors import ProblemsError
 
 
@@ -46,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--score-date",
-        type=date.fromisoformat,
+        default="",
         help="score and deliver for this date (YYYY-MM-DD) instead of inference.score_date",
     )
     parser.add_argument("--port", type=int, default=5000, help="port of `ui` (default: 5000)")
@@ -77,12 +76,11 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     try:
-        settings = load_settings(args.env, args.conf_dir, args.data_dir, args.developer)
+        day = as_score_date(args.score_date, "--score-date")
+        settings = load_settings(args.env, args.conf_dir, args.data_dir, args.developer, day)
         from . import pipeline  # Spark and MLflow: imported once the settings are known good
         from .adapters.tracking import serve_ui
 
-        if args.score_date:
-            settings = settings.scoring_on(args.score_date)
         if args.step == "ui":
             return serve_ui(settings.tracking, args.port)
         steps = list(pipeline.STEPS) if args.step == "run" else [args.step]

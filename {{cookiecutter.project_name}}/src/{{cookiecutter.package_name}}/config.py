@@ -64,6 +64,7 @@ __all__ = [
     "Strict",
     "SyntheticSource",
     "available_envs",
+    "as_score_date",
     "load_settings",
     "source_keys",
 ]
@@ -478,9 +479,11 @@ def load_settings(
     conf_dir: Path | str = "conf",
     data_dir: Path | str | None = None,
     developer: str | None = None,
+    score_date: date | None = None,
 ) -> Settings:
     """The settings of ``env``: project.yml, overlaid by data.yml, overlaid by envs/<env>.yml,
-    validated, with every name one part uses checked against what another declares.
+    validated, with every name one part uses checked against what another declares; with
+    ``score_date`` (see `as_score_date`) in place of ``inference.score_date``.
 
     data.yml and the two feature files come from ``data_dir`` (default: ``conf_dir``).
     Relative paths are resolved against the folder that holds ``conf_dir``. ``developer``
@@ -528,4 +531,18 @@ def load_settings(
     problems = reference_problems(settings)
     if problems:
         raise ConfigError(problems)
-    return settings
+    return settings.scoring_on(score_date) if score_date else settings
+
+
+def as_score_date(text: str | None, named: str) -> date | None:
+    """A score date as a command (``--score-date``) or a job task (its widget) is given it:
+    YYYY-MM-DD, or empty for none (the configured one holds). Anything else is a
+    ConfigError naming ``named``."""
+    if text is None or not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ConfigError(
+            [f"{named}: {text!r} is not a date; use YYYY-MM-DD, or leave it empty"]
+        ) from None

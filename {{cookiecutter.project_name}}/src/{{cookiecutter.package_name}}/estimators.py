@@ -27,7 +27,9 @@ Kind = Literal["spark", "sklearn"]
 class EstimatorSpec:
     kind: Kind  # spark: a pyspark.ml Pipeline on DataFrames; sklearn: one node, pandas
     params: dict[str, type]  # hyperparameter -> int, float or str (the value's type)
-    doc: str  # the estimator's class, module.Class
+    doc: str  # the estimator's class, module.Class: what is built
+    seed: str | None = None  # the keyword its seed is passed as (None: it draws nothing)
+    categories: str | None = None  # sklearn: the keyword told which inputs are categories
 
 
 ESTIMATORS: dict[str, EstimatorSpec] = {
@@ -43,6 +45,8 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
             "max_features": float,
         },
         "sklearn.ensemble.HistGradientBoostingClassifier",
+        seed="random_state",
+        categories="categorical_features",
     ),
     "spark_gbt": EstimatorSpec(
         "spark",
@@ -55,6 +59,7 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
             "maxBins": int,
         },
         "pyspark.ml.classification.GBTClassifier",
+        seed="seed",
     ),
     "spark_random_forest": EstimatorSpec(
         "spark",
@@ -67,6 +72,7 @@ ESTIMATORS: dict[str, EstimatorSpec] = {
             "maxBins": int,
         },
         "pyspark.ml.classification.RandomForestClassifier",
+        seed="seed",
     ),
     "spark_logistic_regression": EstimatorSpec(
         "spark",
@@ -261,13 +267,17 @@ def spark_space_problems(settings: Settings, spark) -> list[str]:
     return problems
 
 
+def _seeded(spec: EstimatorSpec, seed: int) -> dict[str, int]:
+    return {spec.seed: seed} if spec.seed else {}
+
+
 def build_sklearn(estimator: str, params: dict[str, Any], categorical: list[str], seed: int):
-    """An unfitted sklearn Pipeline: categorical columns ordinal-encoded, then the model.
+    """An unfitted sklearn Pipeline: categorical columns ordinal-encoded (first), then the
+    estimator's class from `ESTIMATORS`, told which inputs are categories where it takes that.
 
     Numeric columns pass through with their missing values, which the model handles itself.
     """
     from sklearn.compose import ColumnTransformer
-    from sklearn.ensemble import HistGradientBoostingClassifier
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OrdinalEncoder
 
@@ -282,11 +292,9 @@ def build_sklearn(estimator: str, params: dict[str, Any], categorical: list[str]
         remainder="passthrough",
         verbose_feature_names_out=False,
     )
-    model = HistGradientBoostingClassifier(
-        **params,
-        categorical_features=list(range(len(categorical))) or None,
-        random_state=seed,
-    )
+    spec = ESTIMATORS[estimator]
+    told = {spec.categories: list(range(len(categorical))) or None} if spec.categories else {}
+    model = estimator_class(estimator)(**params, **told, **_seeded(spec, seed))
     return Pipeline([("encode", encode), ("model", model)])
 
 
@@ -294,16 +302,12 @@ def build_spark(
     estimator: str, params: dict[str, Any], numeric: list[str], categorical: list[str], seed: int
 ):
     """An unfitted pyspark.ml Pipeline that takes the feature columns as the feature table has
-    them: numbers and booleans cast to double and imputed, strings indexed and one-hot encoded.
+    them: numbers and booleans cast to double and imputed, strings indexed and one-hot encoded,
+    then the estimator's class from `ESTIMATORS`.
 
     It reads a ``label`` column and adds ``probability`` and ``prediction``.
     """
     from pyspark.ml import Pipeline
-    from pyspark.ml.classification import (
-        GBTClassifier,
-        LogisticRegression,
-        RandomForestClassifier,
-    )
     from pyspark.ml.feature import (
         Imputer,
         OneHotEncoder,
@@ -312,11 +316,6 @@ def build_spark(
         VectorAssembler,
     )
 
-    classes = {
-        "spark_gbt": GBTClassifier,
-        "spark_random_forest": RandomForestClassifier,
-        "spark_logistic_regression": LogisticRegression,
-    }
     stages: list = []
     as_double = [f"{c}__double" for c in numeric]
     imputed = [f"{c}__imputed" for c in numeric]
@@ -337,6 +336,8 @@ def build_spark(
     stages.append(
         VectorAssembler(inputCols=imputed + encoded, outputCol="features", handleInvalid="keep")
     )
-    seeded = {} if estimator == "spark_logistic_regression" else {"seed": seed}
-    stages.append(classes[estimator](labelCol="label", featuresCol="features", **seeded, **params))
+    model = estimator_class(estimator)(
+        labelCol="label", featuresCol="features", **_seeded(ESTIMATORS[estimator], seed), **params
+    )
+    stages.append(model)
     return Pipeline(stages=stages)

@@ -29,40 +29,28 @@ def metrics(label: np.ndarray, score: np.ndarray) -> dict[str, float]:
 
 
 def roc_figure(label: np.ndarray, score: np.ndarray, title: str) -> Figure:
-    from sklearn.metrics import roc_auc_score, roc_curve
-
-    fpr, tpr, _ = roc_curve(label, score)
-    figure = Figure(figsize=(5, 5))
-    axes = figure.subplots()
-    axes.plot(fpr, tpr, label=f"AUC {roc_auc_score(label, score):.3f}")
-    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
-    axes.set(xlabel="false positive rate", ylabel="true positive rate", title=title)
-    axes.legend(loc="lower right")
-    return figure
+    """The ROC curve of one model's scores."""
+    return roc_overlay({"": (label, score)}, title)
 
 
 def pr_figure(label: np.ndarray, score: np.ndarray, title: str) -> Figure:
-    from sklearn.metrics import average_precision_score, precision_recall_curve
+    """The precision-recall curve of one model's scores."""
+    return pr_overlay({"": (label, score)}, title)
 
-    precision, recall, _ = precision_recall_curve(label, score)
-    figure = Figure(figsize=(5, 5))
-    axes = figure.subplots()
-    axes.plot(recall, precision, label=f"AP {average_precision_score(label, score):.3f}")
-    axes.axhline(float(np.mean(label)), linestyle="--", color="grey", label="base rate")
-    axes.set(xlabel="recall", ylabel="precision", title=title)
-    axes.legend(loc="upper right")
-    return figure
+
+def _named(name: str, measure: str) -> str:
+    return f"{name} ({measure})" if name else measure
 
 
 def roc_overlay(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> Figure:
-    """ROC curves of several models on the same rows: {label: (label, score)}."""
+    """ROC curves of several models on the same rows: {name: (label, score)}."""
     from sklearn.metrics import roc_auc_score, roc_curve
 
     figure = Figure(figsize=(5, 5))
     axes = figure.subplots()
     for name, (label, score) in curves.items():
         fpr, tpr, _ = roc_curve(label, score)
-        axes.plot(fpr, tpr, label=f"{name} (AUC {roc_auc_score(label, score):.3f})")
+        axes.plot(fpr, tpr, label=_named(name, f"AUC {roc_auc_score(label, score):.3f}"))
     axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
     axes.set(xlabel="false positive rate", ylabel="true positive rate", title=title)
     axes.legend(loc="lower right")
@@ -70,7 +58,7 @@ def roc_overlay(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) ->
 
 
 def pr_overlay(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> Figure:
-    """Precision-recall curves of several models on the same rows: {label: (label, score)}."""
+    """Precision-recall curves of several models on the same rows: {name: (label, score)}."""
     from sklearn.metrics import average_precision_score, precision_recall_curve
 
     figure = Figure(figsize=(5, 5))
@@ -79,7 +67,7 @@ def pr_overlay(curves: dict[str, tuple[np.ndarray, np.ndarray]], title: str) -> 
     for name, (label, score) in curves.items():
         precision, recall, _ = precision_recall_curve(label, score)
         area = average_precision_score(label, score)
-        axes.plot(recall, precision, label=f"{name} (AP {area:.3f})")
+        axes.plot(recall, precision, label=_named(name, f"AP {area:.3f}"))
         base = float(np.mean(label))
     if base is not None:
         axes.axhline(base, linestyle="--", color="grey", label="base rate")

@@ -10,6 +10,9 @@ would undo promotes nothing; ``point`` compares the gain on the holdout as it is
 best value, or the holdout too small for any interval to clear ``min_delta``) the reasons say
 so, beginning with ``gate.min_delta``. Every cohort big enough to judge (cohorts.py) must meet
 the cohort floors and, against a champion, lose no more than ``cohort_max_drop``.
+
+``deployment`` is deploy's half of the rule: what the registry's state lets it do with the
+challenger, from the decision ``validate`` tagged it with.
 """
 
 from __future__ import annotations
@@ -22,7 +25,17 @@ from typing import Literal
 from .cohorts import Cohort
 from .uncertainty import BEST, HIGHER_IS_BETTER, Comparison
 
-__all__ = ["BEST", "HIGHER_IS_BETTER", "Decision", "Rule", "cohort_reasons", "decide", "locks"]
+__all__ = [
+    "BEST",
+    "HIGHER_IS_BETTER",
+    "Decision",
+    "Deployment",
+    "Rule",
+    "cohort_reasons",
+    "decide",
+    "deployment",
+    "locks",
+]
 
 DecideOn = Literal["lower_bound", "point"]
 
@@ -174,3 +187,41 @@ def decide(
     promote &= beats
     locked = locks(rule, old, comparison)
     return Decision(promote, (*reasons, line, *by_cohort, *locked), locked)
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """What deploy does with the challenger: ``refused`` (it may not be considered at all),
+    ``rejected`` (validate's decision was no) or ``promote``; ``reasons`` say why not."""
+
+    outcome: Literal["refused", "rejected", "promote"]
+    reasons: tuple[str, ...] = ()
+
+
+def deployment(
+    name: str, challenger: str | None, tags: dict[str, str], champion: str | None
+) -> Deployment:
+    """Deploy's guards, in order: there is a challenger; validate has judged it (its
+    ``gate.decision`` tag); it was judged against the champion there is now (a champion moved
+    since makes the judgement stale); and the judgement was PROMOTE. ``tags``: the challenger
+    version's tags."""
+    if challenger is None:
+        return Deployment(
+            "refused", (f"model {name!r} has no @challenger to deploy: run train and validate",)
+        )
+    if "gate.decision" not in tags:
+        return Deployment(
+            "refused", (f"{name} version {challenger} has not been validated: run validate first",)
+        )
+    judged_against, now = tags.get("gate.champion_version", "none"), champion or "none"
+    if judged_against != now:
+        return Deployment(
+            "refused",
+            (
+                f"{name} version {challenger} was validated against champion {judged_against}, "
+                f"but the champion is now {now}: run validate again",
+            ),
+        )
+    if tags["gate.decision"] != "PROMOTE":
+        return Deployment("rejected", tuple(tags.get("gate.reasons", "").split(" | ")))
+    return Deployment("promote")

@@ -4,12 +4,11 @@ widgets (classic compute) or a script's arguments (serverless: jobs/run_task.py,
 from __future__ import annotations
 
 import argparse
-from datetime import date
 from pathlib import Path
 
 from . import pipeline
 from .commands import TASKS
-from .config import load_settings
+from .config import as_score_date, load_settings
 from .errors import ConfigError
 
 
@@ -28,20 +27,11 @@ def run_task(
         raise ConfigError([f"task {task!r}: no such step; tasks: {', '.join(TASKS)}"])
     if not env.strip():
         raise ConfigError(["widget env is empty: set it to the environment (dev, staging or prod)"])
-    day = _parse_date(score_date)
-    settings = load_settings(env.strip(), conf_dir, developer=developer.strip() or None)
-    pipeline.run(settings.scoring_on(day) if day else settings, [step])
-
-
-def _parse_date(text: str) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise ConfigError(
-            [f"widget score_date: {text!r} is not a date; use YYYY-MM-DD, or leave it empty"]
-        ) from None
+    day = as_score_date(score_date, "widget score_date")
+    settings = load_settings(
+        env.strip(), conf_dir, developer=developer.strip() or None, score_date=day
+    )
+    pipeline.run(settings, [step])
 
 
 def main(argv: list[str], conf_dir: str | Path) -> None:

@@ -13,17 +13,7 @@ from pyspark.sql import DataFrame
 from pyspark.sql import types as T
 
 from .features.definitions import model_definitions
-from .training import Columns, model_frame
-
-_NUMERIC = (
-    T.ByteType,
-    T.ShortType,
-    T.IntegerType,
-    T.LongType,
-    T.FloatType,
-    T.DoubleType,
-    T.BooleanType,
-)
+from .model_inputs import Columns, model_frame, numeric_in_spark
 
 
 @dataclass(frozen=True)
@@ -47,14 +37,6 @@ class LoadedModel:
         return f"{self.name} version {self.version}"
 
 
-def columns_of(signature_inputs: list[tuple[str, str]]) -> Columns:
-    """The model's inputs from its signature, as (name, MLflow type) pairs, in order."""
-    return Columns(
-        numeric=[n for n, t in signature_inputs if t != "string"],
-        categorical=[n for n, t in signature_inputs if t == "string"],
-    )
-
-
 def feature_problems(model: LoadedModel, table: T.StructType, where: str) -> list[str]:
     """What stops ``model`` from scoring on ``table``: features gone, or retyped since training."""
     have = {f.name: f.dataType for f in table.fields}
@@ -64,7 +46,7 @@ def feature_problems(model: LoadedModel, table: T.StructType, where: str) -> lis
         if name not in have:
             problems.append(f"{where}: has no column {name!r}, which {label} takes as input")
             continue
-        numeric_now = isinstance(have[name], _NUMERIC)
+        numeric_now = numeric_in_spark(have[name])
         numeric_then = name in model.columns.numeric
         if numeric_now != numeric_then:
             then = "a number" if numeric_then else "a string"

@@ -193,6 +193,8 @@ def test_predictions_carry_lineage_one_row_per_eligible_member(spark, project, f
     assert len(lineage) == 1 and lineage.iloc[0]["model_version"] == "1"
     assert lineage.iloc[0]["run_id"] == train.info.run_id
     assert lineage.iloc[0]["model_id"] == train.data.tags["model_id"] != ""
+    # the feature table is as training found it, and both name its state by the same id
+    assert lineage.iloc[0]["feature_snapshot"] == train.data.tags["data.features"]
     assert day["scored_at"].notna().all()
 
 

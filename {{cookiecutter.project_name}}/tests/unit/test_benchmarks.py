@@ -48,7 +48,10 @@ def test_a_cloud_environment_is_refused_by_name(conf_dir: Path, tmp_path: Path) 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--cases", "pipeline,tunning"], "--cases: unknown tunning; choose from pipeline, suite"),
+        (
+            ["--cases", "pipeline,tunning"],
+            "--cases: unknown tunning; choose from pipeline, inference",
+        ),
         (["--repeat", "2"], "--repeat 2: a median needs at least 3 runs"),
         (["--env", "staging"], "conf/envs/staging.yml: the benchmarks run on this machine"),
     ],

@@ -53,6 +53,23 @@ def test_a_configuration_folder_that_is_not_one_is_named(conf_dir: Path, capsys)
     assert f"{missing}: no such folder (the folder of data.yml)" in capsys.readouterr().err
 
 
+def test_a_score_date_is_parsed_once_for_the_command_and_the_job_task(
+    conf_dir: Path, capsys, monkeypatch
+) -> None:
+    seen = []
+    monkeypatch.setitem(
+        pipeline.STEPS, "infer", lambda p: seen.append(p.settings.inference.score_date)
+    )
+    assert main(["infer", "--conf-dir", str(conf_dir), "--score-date", "2025-06-30"]) == 0
+    assert str(seen.pop()) == "2025-06-30"
+    assert main(["infer", "--conf-dir", str(conf_dir), "--score-date", "30/06/2025"]) == 2
+    err = capsys.readouterr().err
+    assert "--score-date: '30/06/2025' is not a date; use YYYY-MM-DD" in err
+    assert "Traceback" not in err and seen == []
+    jobs.run_task("infer", "local", conf_dir, score_date=" 2025-07-01 ")
+    assert str(seen.pop()) == "2025-07-01"
+
+
 def test_run_means_every_step_in_order(conf_dir: Path, monkeypatch) -> None:
     # the Spark ML ranges are asked of the JVM before a run that trains: no Spark here
     monkeypatch.setattr(pipeline, "spark_space_problems", lambda settings, spark: [])

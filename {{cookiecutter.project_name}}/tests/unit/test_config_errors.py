@@ -16,7 +16,7 @@ from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import load_settings
 from {{ cookiecutter.package_name }}.errors import ConfigError, DataError
 from {{ cookiecutter.package_name }}.estimators import space_problems, spark_space_problems
-from {{ cookiecutter.package_name }}.training import check_split
+from {{ cookiecutter.package_name }}.split import check_split
 from {{ cookiecutter.package_name }}.yamlfiles import overlay
 
 

@@ -14,7 +14,7 @@ import pytest
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
 
-from {{ cookiecutter.package_name }}.dev_target import developer_name, https_url, main
+from tools.dev_target import developer_name, https_url, main
 
 USER = "Ada.Lovelace@example.com"
 

@@ -22,8 +22,8 @@ from {{ cookiecutter.package_name }}.adapters.tables import (
     LocalTables,
 )
 from {{ cookiecutter.package_name }}.errors import TrainingError
+from {{ cookiecutter.package_name }}.model_inputs import Columns
 from {{ cookiecutter.package_name }}.scoring import LoadedModel
-from {{ cookiecutter.package_name }}.training import Columns
 
 NAME = "staging.{{ cookiecutter.package_name }}.supermarket"
 

@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 
 from {{ cookiecutter.package_name }}.gate import (
     HIGHER_IS_BETTER,
+    Deployment,
     Rule,
     decide,
+    deployment,
 )
 from {{ cookiecutter.package_name }}.uncertainty import Comparison, Estimate
 
@@ -148,3 +150,35 @@ def test_an_equal_challenger_is_not_promoted_over_a_margin() -> None:
 def test_a_metric_that_is_not_a_number_never_promotes() -> None:
     assert not decide({"roc_auc": math.nan}, {"roc_auc": 0.5}, Rule(), comparison(0.1)).promote
     assert not decide({"roc_auc": math.nan}, None, Rule(floors={"roc_auc": 0.0})).promote
+
+
+JUDGED = {"gate.decision": "PROMOTE", "gate.reasons": "ok", "gate.champion_version": "2"}
+
+
+def test_deploy_refuses_a_challenger_it_cannot_consider() -> None:
+    assert deployment("risk", None, {}, "2") == Deployment(
+        "refused", ("model 'risk' has no @challenger to deploy: run train and validate",)
+    )
+    assert deployment("risk", "3", {}, "2") == Deployment(
+        "refused", ("risk version 3 has not been validated: run validate first",)
+    )
+    stale = deployment("risk", "3", JUDGED, "4")
+    assert stale.outcome == "refused"
+    assert stale.reasons == (
+        "risk version 3 was validated against champion 2, but the champion is now 4: "
+        "run validate again",
+    )
+    first = deployment("risk", "1", {**JUDGED, "gate.champion_version": "none"}, "2")
+    assert first.reasons[0].endswith(
+        "validated against champion none, but the champion is now 2: run validate again"
+    )
+
+
+def test_deploy_follows_validates_decision_against_the_same_champion() -> None:
+    assert deployment("risk", "3", JUDGED, "2") == Deployment("promote")
+    first = {**JUDGED, "gate.champion_version": "none"}
+    assert deployment("risk", "1", first, None) == Deployment("promote")
+    rejected = {**JUDGED, "gate.decision": "REJECT", "gate.reasons": "roc_auc low | brier high"}
+    assert deployment("risk", "3", rejected, "2") == Deployment(
+        "rejected", ("roc_auc low", "brier high")
+    )

@@ -8,7 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.adapters.tracking import git_state
+from {{ cookiecutter.package_name }}.adapters.tracking import (
+    GitError,
+    git_output,
+    git_state,
+)
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import load_settings
 from {{ cookiecutter.package_name }}.pipeline import preflight
@@ -69,3 +73,14 @@ def test_staging_and_prod_require_committed_code(conf_dir: Path) -> None:
     assert load_settings("staging", conf_dir).tracking.require_clean_git
     assert load_settings("prod", conf_dir).tracking.require_clean_git
     assert not load_settings("dev", conf_dir, developer="ada").tracking.require_clean_git
+
+
+def test_one_git_helper_keeps_output_as_printed_and_names_a_refusal(
+    repository: Path, tmp_path: Path
+) -> None:
+    (repository / "conf" / "project.yml").write_text("changed: true\n")
+    assert git_output(repository, "status", "--porcelain").startswith(" M conf/project.yml")
+    outside = tmp_path / "not-a-repository"
+    outside.mkdir()
+    with pytest.raises(GitError, match=r"^git rev-parse HEAD: fatal: not a git repository"):
+        git_output(outside, "rev-parse", "HEAD")

@@ -21,9 +21,8 @@ from {{ cookiecutter.package_name }}.importance import (
     permutation_importance,
     standardised_coefficients,
 )
+from {{ cookiecutter.package_name }}.model_inputs import Columns, model_frame
 from {{ cookiecutter.package_name }}.training import (
-    Columns,
-    model_frame,
     spark_native,
     spark_predict,
 )

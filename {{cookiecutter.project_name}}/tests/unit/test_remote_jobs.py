@@ -18,7 +18,7 @@ import yaml
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.config import Config
 
-from {{ cookiecutter.package_name }}.remote_jobs import environment, main, shared_names
+from tools.remote_jobs import environment, main, shared_names
 
 from conftest import EXAMPLE_CONF
 

@@ -8,9 +8,9 @@ from {{ cookiecutter.package_name }}.delivery import (
     report,
     worklist,
 )
+from {{ cookiecutter.package_name }}.model_inputs import Columns
 from {{ cookiecutter.package_name }}.scoring import (
     LoadedModel,
-    columns_of,
     feature_problems,
 )
 
@@ -20,7 +20,9 @@ MODEL = LoadedModel(
     run_id="r",
     kind="sklearn",
     model=None,
-    columns=columns_of([("age", "double"), ("rural", "boolean"), ("plan_type", "string")]),
+    columns=Columns.of_signature(
+        [("age", "double"), ("rural", "boolean"), ("plan_type", "string")]
+    ),
     uri="models:/risk/3",
 )
 
@@ -47,6 +49,16 @@ def test_missing_and_retyped_features_are_named() -> None:
         "features: column 'age' is string now; risk version 3 was trained with it as a number",
         "features: has no column 'rural', which risk version 3 takes as input",
         "features: column 'plan_type' is int now; risk version 3 was trained with it as a string",
+    ]
+
+
+def test_any_spark_number_or_boolean_is_a_numeric_input() -> None:
+    schema = table(age=T.DecimalType(10, 2), rural=T.ShortType(), plan_type=T.StringType())
+    assert feature_problems(MODEL, schema, "features") == []
+    schema = table(age=T.DateType(), rural=T.BooleanType(), plan_type=T.FloatType())
+    assert [p.split(" now;")[0] for p in feature_problems(MODEL, schema, "features")] == [
+        "features: column 'age' is date",
+        "features: column 'plan_type' is float",
     ]
 
 

@@ -19,13 +19,12 @@ from {{ cookiecutter.package_name }}.config import (
 )
 from {{ cookiecutter.package_name }}.errors import DataError, TrainingError
 from {{ cookiecutter.package_name }}.estimators import typed
+from {{ cookiecutter.package_name }}.model_inputs import Columns, model_frame
+from {{ cookiecutter.package_name }}.split import with_part
 from {{ cookiecutter.package_name }}.training import (
-    Columns,
     before_tuning,
-    model_frame,
     sklearn_objective,
     tune,
-    with_part,
 )
 from {{ cookiecutter.package_name }}.tuners import (
     Hyperopt,

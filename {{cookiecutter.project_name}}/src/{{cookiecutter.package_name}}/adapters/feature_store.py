@@ -81,7 +81,22 @@ def _log_spark_model(model: Any, name: str, **saved: Any) -> LoggedVersion:
     return LoggedVersion(str(version.version), logged.model_id)
 
 
-class LocalFeatureStore:
+class _Snapshots:
+    """What both stores share: rows keyed by the entity key and an as-of date, and the state
+    recorded with the table (its watermark, dates and fingerprints)."""
+
+    tables: Tables
+    table: str
+
+    def _keyed(self, key: list[str], as_of: str, max_staleness_days: int | None) -> None:
+        self.key, self.as_of, self.max_staleness_days = key, as_of, max_staleness_days
+        self.keys = [*key, as_of]
+
+    def state(self) -> dict:
+        return self.tables.metadata(self.table) if self.tables.exists(self.table) else {}
+
+
+class LocalFeatureStore(_Snapshots):
     """The supermarket as a table of the run's `Tables`, partitioned by as-of date."""
 
     def __init__(
@@ -92,12 +107,8 @@ class LocalFeatureStore:
         as_of: str,
         max_staleness_days: int | None = None,
     ):
-        self.tables, self.table, self.max_staleness_days = tables, table, max_staleness_days
-        self.key, self.as_of = key, as_of
-        self.keys = [*key, as_of]
-
-    def state(self) -> dict:
-        return self.tables.metadata(self.table) if self.tables.exists(self.table) else {}
+        self.tables, self.table = tables, table
+        self._keyed(key, as_of, max_staleness_days)
 
     def write(self, df: DataFrame, dates: list[date], state: dict) -> None:
         self.tables.overwrite_partitions(df, self.table, self.as_of, dates, state)
@@ -147,7 +158,7 @@ class LocalFeatureStore:
         return LoggedVersion(str(info.registered_model_version), info.model_id or "")
 
 
-class DatabricksFeatureStore:
+class DatabricksFeatureStore(_Snapshots):
     """A Feature Engineering time-series table in Unity Catalog, ``catalog.schema.table``."""
 
     def __init__(
@@ -161,13 +172,8 @@ class DatabricksFeatureStore:
     ):
         self.client, self.tables, self.table = client, tables, table
         self.name = tables.describe(table)
-        self.key, self.as_of = key, as_of
-        self.keys = [*key, as_of]
-        self.max_staleness_days = max_staleness_days
+        self._keyed(key, as_of, max_staleness_days)
         self._training_set = None
-
-    def state(self) -> dict:
-        return self.tables.metadata(self.table) if self.tables.exists(self.table) else {}
 
     def write(self, df: DataFrame, dates: list[date], state: dict) -> None:
         """Create the time-series table on the first run; later, replace exactly the as-of

@@ -12,7 +12,8 @@ from mlflow.exceptions import MlflowException
 from pyspark.sql import SparkSession
 
 from ..errors import RegistryError
-from ..scoring import LoadedModel, columns_of
+from ..model_inputs import Columns
+from ..scoring import LoadedModel
 
 # What the registries answer when a model (or version) is not there; every other failure
 # (authentication, permission, network, a server error) is not "no model" and stops the step.
@@ -88,7 +89,7 @@ class Registry:
             found.run_id,
             kind,
             model,
-            columns_of(inputs),
+            Columns.of_signature(inputs),
             uri,
             definitions=tags.get("features.definitions"),
             groups=groups,

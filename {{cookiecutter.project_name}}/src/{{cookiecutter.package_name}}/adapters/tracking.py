@@ -50,14 +50,26 @@ def configure_tracking(tracking: TrackingSettings) -> str:
     return experiment_id
 
 
+class GitError(Exception):
+    """git is not there, or refused; the message is what it said."""
+
+
+def git_output(root: Path, *args: str) -> str:
+    """What ``git <args>`` prints in ``root``, as it printed it (porcelain lines may start with
+    a space); GitError with git's own message when git is missing or fails."""
+    try:
+        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError) as error:
+        detail = (getattr(error, "stderr", "") or str(error)).strip()
+        raise GitError(f"git {' '.join(args)}: {detail or 'failed'}") from None
+    return done.stdout
+
+
 def _git(root: Path, *args: str) -> str | None:
     try:
-        result = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
+        return git_output(root, *args)
+    except GitError:
         return None
-    return result.stdout
 
 
 def git_commit(root: Path) -> str:

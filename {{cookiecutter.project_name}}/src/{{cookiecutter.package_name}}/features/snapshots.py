@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
-from ..config import PopulationSettings, SnapshotSettings
+from ..config import PopulationSettings, Settings, SnapshotSettings
 from ..names import quote
 
 
@@ -135,6 +135,15 @@ def population(
     if settings.max_age_days is not None:
         seen &= F.col(time) > F.date_sub(F.col(as_of), settings.max_age_days)
     return table.join(grid, seen).select(*key, as_of).distinct()
+
+
+def eligible(spark: SparkSession, settings: Settings, table: DataFrame, dates: list[date]):
+    """(key..., as_of) of every entity in the configured population on each of ``dates``:
+    ``population`` over the population's source (``table``, clean), as the features and the
+    scoring both ask for it."""
+    pop, entity = settings.population, settings.entity
+    time = settings.sources[pop.source].time
+    return population(spark, table, list(entity.key), entity.as_of, pop, time, dates)
 
 
 def within_days(time: str, as_of: str, days: int | None) -> F.Column:

@@ -13,8 +13,8 @@ from ..config import Settings
 from ..context import Platform
 from ..errors import ConfigError, DataError
 from ..features import build, entity_view
-from ..features.definitions import definitions, source_declaration
-from ..features.snapshots import plan, population, snapshot_dates
+from ..features.definitions import definitions, digest, source_declaration
+from ..features.snapshots import eligible, plan, snapshot_dates
 from ..ingest import synthetic_tables, to_our_names
 from ..yamlfiles import show
 
@@ -127,12 +127,9 @@ def features(p: Platform) -> None:
     settings, mappings = p.settings, p.cart.mappings
     names = feature_sources(settings, mappings.groups)
     tables = clean_tables(p, names)
-    pop = settings.population
 
     def spine_of(dates):
-        key, as_of = list(settings.entity.key), settings.entity.as_of
-        time = settings.sources[pop.source].time
-        return population(p.spark, tables[pop.source], key, as_of, pop, time, dates)
+        return eligible(p.spark, settings, tables[settings.population.source], dates)
 
     # Every group's columns against its declaration first: query plans only, no data read.
     build(spine_of([]), tables, settings, mappings, p.functions, p.cart.mappings_file)
@@ -177,6 +174,12 @@ def features(p: Platform) -> None:
             f"  {len(todo.compute)} of {len(dates)} snapshots computed "
             f"({todo.compute[0]} to {todo.compute[-1]})"
         )
+
+
+def feature_state_id(p: Platform) -> str:
+    """An id of the feature table's state (its watermark and dates, its inputs' and groups'
+    fingerprints): training records it as ``data.features``, scoring as ``feature_snapshot``."""
+    return digest(p.store.state())
 
 
 def with_condition(df, column: str, where: str):

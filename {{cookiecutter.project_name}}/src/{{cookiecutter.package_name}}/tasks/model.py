@@ -23,7 +23,7 @@ from ..evaluation import (
 )
 from ..features import entity_view
 from ..features.definitions import definitions, digest, model_definitions
-from ..gate import Decision, Rule, decide
+from ..gate import Decision, Rule, decide, deployment
 from ..importance import importance_figure
 from ..report import Evidence, png, render
 from ..scoring import (
@@ -35,16 +35,17 @@ from ..scoring import (
     score,
 )
 from ..spine import labelled
-from ..training import check_split, model_requirements, train_model, with_part
+from ..split import check_split, with_part
+from ..training import model_requirements, train_model
 from ..uncertainty import Comparison, compare, estimate
 from ..yamlfiles import show
-from .data import in_population, with_condition
+from .data import feature_state_id, in_population, with_condition
 
 
 def _data_snapshot(p: Platform) -> dict[str, str]:
     """What identifies the data a model was trained on."""
     parts = {
-        "features": digest(p.store.state()),
+        "features": feature_state_id(p),
         "labels": p.tables.metadata(p.settings.label.source).get("fingerprint", ""),
     }
     return {
@@ -581,21 +582,6 @@ def _record(p: Platform, action: str, moves: dict[str, tuple[str | None, str | N
     return p.start_run(action, tags)
 
 
-def _refusal(name: str, challenger: str | None, tags: dict, champion: str | None) -> str | None:
-    """Why the challenger may not be deployed at all (not even considered), or None."""
-    if challenger is None:
-        return f"model {name!r} has no @challenger to deploy: run train and validate"
-    if "gate.decision" not in tags:
-        return f"{name} version {challenger} has not been validated: run validate first"
-    if tags["gate.champion_version"] != (champion or "none"):
-        return (
-            f"{name} version {challenger} was validated against champion "
-            f"{tags['gate.champion_version']}, but the champion is now {champion or 'none'}: "
-            "run validate again"
-        )
-    return None
-
-
 def _unfinished_promotion(p: Platform, champion: str | None):
     """The deploy run that made ``champion`` the champion and stopped before it finished its
     record (crashed, or killed, after the commit point), or None."""
@@ -647,14 +633,15 @@ def deploy(p: Platform) -> None:
         "challenger_version": challenger or "none",
         "challenger_model_id": tags.get("model_id", ""),
     }
-    refusal = _refusal(name, challenger, tags, champion)
-    if refusal:
+    verdict = deployment(name, challenger, tags, champion)
+    if verdict.outcome == "refused":
+        refusal = verdict.reasons[0]
         with _record(p, "deploy", {}, outcome="refused", reason=refusal, **attempt):
             pass
         raise RegistryError([refusal])
     why = {"gate.run_id": tags["gate.run_id"], **attempt}
-    if tags["gate.decision"] != "PROMOTE":
-        reasons = tags["gate.reasons"].split(" | ")
+    if verdict.outcome == "rejected":
+        reasons = verdict.reasons
         with _record(p, "deploy", {}, outcome="rejected", **why):
             pass
         print(f"  REJECTED: {name} version {challenger} stays a challenger", end="; ")

@@ -3,7 +3,6 @@ worklist."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import date, datetime, timezone
 
@@ -15,10 +14,10 @@ from ..commands import STEPS
 from ..context import Platform
 from ..delivery import report, worklist
 from ..errors import DataError, StorageError
-from ..features.snapshots import population
+from ..features.snapshots import eligible
 from ..scoring import cohort_problems, definition_problems, feature_problems
 from ..yamlfiles import show
-from .data import clean_tables, in_population
+from .data import clean_tables, feature_state_id, in_population
 
 
 def score_date(p: Platform) -> date:
@@ -31,21 +30,12 @@ def score_date(p: Platform) -> date:
     return date.fromisoformat(watermark)
 
 
-def feature_snapshot(p: Platform) -> str:
-    """An id of the feature table's state: its watermark and the fingerprints of its inputs."""
-    state = json.dumps(p.store.state(), sort_keys=True)
-    return hashlib.sha256(state.encode()).hexdigest()[:16]
-
-
 def to_score(p: Platform, day: date):
     """The key columns and the as-of date of every entity in the population on ``day`` (of
     the cart's cohort, when it is for one)."""
-    settings = p.settings
-    pop, entity = settings.population, settings.entity
-    table = clean_tables(p, [pop.source])[pop.source]
-    time = settings.sources[pop.source].time
-    spine = population(p.spark, table, list(entity.key), entity.as_of, pop, time, [day])
-    return in_population(p, spine)
+    source = p.settings.population.source
+    table = clean_tables(p, [source])[source]
+    return in_population(p, eligible(p.spark, p.settings, table, [day]))
 
 
 def infer(p: Platform) -> None:
@@ -87,7 +77,7 @@ def infer(p: Platform) -> None:
             "run_id": champion.run_id,
             "git_commit": commit,
             "git_dirty": dirty,
-            "feature_snapshot": feature_snapshot(p),
+            "feature_snapshot": feature_state_id(p),
         }
         scored = p.store.score(spine, champion).select(
             *entity.key,

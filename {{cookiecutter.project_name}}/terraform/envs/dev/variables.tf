@@ -1,4 +1,4 @@
-# All set by `make dev-deploy` in developer.auto.tfvars.json (python -m {{ cookiecutter.package_name }}.dev_target):
+# All set by `make dev-deploy` in developer.auto.tfvars.json (python -m tools.dev_target):
 # nothing here is reviewed or shared, and the file is not committed.
 
 variable "workspace_host" {

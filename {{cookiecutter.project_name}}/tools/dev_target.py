@@ -1,6 +1,6 @@
 """The values of one developer's dev deployment, for `make dev-deploy` (terraform/envs/dev).
 
-python -m {{ cookiecutter.package_name }}.dev_target
+python -m tools.dev_target
     --out terraform/envs/dev/developer.auto.tfvars.json [--developer NAME]
 
 Signs in to the workspace the way the Databricks CLI and Terraform do (DATABRICKS_HOST and your
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +32,11 @@ from typing import Any
 from databricks.sdk import WorkspaceClient
 from databricks.sdk.errors import DatabricksError
 
-from .config import DEVELOPER_NAME
+from {{ cookiecutter.package_name }}.adapters.tracking import (
+    GitError,
+    git_output,
+)
+from {{ cookiecutter.package_name }}.config import DEVELOPER_NAME
 
 WRITTEN, UNUSABLE = 0, 2
 
@@ -73,11 +76,9 @@ def https_url(remote: str) -> str:
 
 def _git(root: Path, *args: str) -> str:
     try:
-        done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError) as error:
-        detail = getattr(error, "stderr", "") or str(error)
-        raise DevTargetError(f"git {' '.join(args)}: {detail.strip() or 'failed'}") from None
-    return done.stdout.strip()
+        return git_output(root, *args).strip()
+    except GitError as error:
+        raise DevTargetError(str(error)) from None
 
 
 def pushed_branch(root: Path) -> tuple[str, str]:
@@ -135,7 +136,7 @@ def main(
 ) -> int:
     """Write the dev deployment's values; the exit codes of the module docstring."""
     parser = argparse.ArgumentParser(
-        prog="python -m {{ cookiecutter.package_name }}.dev_target",
+        prog="python -m tools.dev_target",
         description=__doc__.split("\n\n")[0],
     )
     parser.add_argument("--out", type=Path, required=True, help="the .auto.tfvars.json to write")

@@ -1,12 +1,12 @@
 """Run and check the project's Databricks jobs from a CI/CD pipeline, through the Databricks SDK.
 
-python -m {{ cookiecutter.package_name }}.remote_jobs prepare --env test [--conf-dir conf]
-python -m {{ cookiecutter.package_name }}.remote_jobs submit --job-name NAME --commit SHA
+python -m tools.remote_jobs prepare --env test [--conf-dir conf]
+python -m tools.remote_jobs submit --job-name NAME --commit SHA
     --env test [--skip-task deploy ...] [--attempt N] [--timeout-minutes 60] [--poll-seconds 30]
-python -m {{ cookiecutter.package_name }}.remote_jobs clean --env test [--conf-dir conf]
-python -m {{ cookiecutter.package_name }}.remote_jobs run --job-name NAME
+python -m tools.remote_jobs clean --env test [--conf-dir conf]
+python -m tools.remote_jobs run --job-name NAME
     [--timeout-minutes 60] [--poll-seconds 30]
-python -m {{ cookiecutter.package_name }}.remote_jobs check --job-ids job_ids.json
+python -m tools.remote_jobs check --job-ids job_ids.json
 
 ``submit`` runs the tasks of an existing job once, at one git commit, as a one-time run, with the
 settings of ``--env`` instead of the job's own environment: the job itself (its branch, schedule
@@ -62,9 +62,14 @@ from databricks.sdk.service.jobs import (
     SubmitTask,
 )
 
-from .config import DEVELOPER_NAME, Settings, load_settings, uses_developer
-from .errors import ConfigError
-from .references import written_tables
+from {{ cookiecutter.package_name }}.config import (
+    DEVELOPER_NAME,
+    Settings,
+    load_settings,
+    uses_developer,
+)
+from {{ cookiecutter.package_name }}.errors import ConfigError
+from {{ cookiecutter.package_name }}.references import written_tables
 
 SUCCEEDED, FAILED, UNUSABLE, TIMED_OUT = 0, 1, 2, 3
 TERMINAL = {
@@ -500,7 +505,7 @@ def check(client: WorkspaceClient, job_ids_file: Path) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m {{ cookiecutter.package_name }}.remote_jobs",
+        prog="python -m tools.remote_jobs",
         description="Run or check the project's jobs in the workspace of DATABRICKS_HOST.",
     )
     commands = parser.add_subparsers(dest="command", required=True)

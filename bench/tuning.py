@@ -1,4 +1,4 @@
-"""P2: what the tuning harness costs, and what parallel trials buy.
+"""T1: what the tuning harness costs, and what parallel trials buy.
 
 Overhead: the pipeline's tuning (the configured tuner's TPE over its search space, each trial fitted
 and scored on the validation part, then every trial logged to MLflow) against bare fits of the
@@ -20,7 +20,9 @@ import math
 import statistics
 import time
 
-from .common import Context, measured, target, timed
+from benchmarks.common import measured, target, timed
+
+from .context import Claims, module
 
 LONG_ESTIMATOR = "hist_gradient_boosting"
 # (name, tuner, trials at a time): one at a time, Spark tasks, threads of the driver
@@ -31,9 +33,9 @@ MODES = (
 )
 
 
-def _data(ctx: Context):
-    from {{ cookiecutter.package_name }}.tasks.model import training_rows
-    from {{ cookiecutter.package_name }}.training import Columns, with_part
+def _data(ctx: Claims):
+    training_rows = module("tasks.model").training_rows
+    Columns, with_part = module("model_inputs").Columns, module("split").with_part
 
     p = ctx.platform
     spine = training_rows(p)
@@ -42,22 +44,19 @@ def _data(ctx: Context):
     return data, Columns.of(p.cart)
 
 
-def overhead(ctx: Context, data, columns) -> dict:
+def overhead(ctx: Claims, data, columns) -> dict:
     from pyspark.sql import functions as F
 
-    from {{ cookiecutter.package_name }}.estimators import (
-        ESTIMATORS,
-        build_sklearn,
-        build_spark,
+    estimators, training = module("estimators"), module("training")
+    ESTIMATORS, build_sklearn, build_spark = (
+        estimators.ESTIMATORS,
+        estimators.build_sklearn,
+        estimators.build_spark,
     )
-    from {{ cookiecutter.package_name }}.training import (
-        model_frame,
-        pandas_parts,
-        sklearn_objective,
-        spark_objective,
-        tune,
-    )
-    from {{ cookiecutter.package_name }}.tuners import make_tuner
+    model_frame = module("model_inputs").model_frame
+    pandas_parts, tune = training.pandas_parts, training.tune
+    sklearn_objective, spark_objective = training.sklearn_objective, training.spark_objective
+    make_tuner = module("tuners").make_tuner
 
     p, settings = ctx.platform, ctx.platform.settings.training
     estimator, seed, n = settings.estimator, settings.seed, ctx.size.overhead_trials
@@ -114,17 +113,18 @@ def overhead(ctx: Context, data, columns) -> dict:
 
 def _long_objective(columns, train, validation, seed: int, max_iter: int, threads: int | None):
     """A self-contained objective (SparkTrials ships it to a Python worker)."""
-    from {{ cookiecutter.package_name }}.training import model_frame
+    model_frame = module("model_inputs").model_frame
 
     x_train, y_train = model_frame(train, columns), train["label"].to_numpy()
     x_val, y_val = model_frame(validation, columns), validation["label"].to_numpy()
     categorical = columns.categorical
+    # the project's functions travel by reference: a Python worker imports the installed
+    # package, not this one
+    build_sklearn, typed = module("estimators").build_sklearn, module("estimators").typed
 
     def objective(params: dict) -> dict:
         from sklearn.metrics import roc_auc_score
         from threadpoolctl import threadpool_limits
-
-        from {{ cookiecutter.package_name }}.estimators import build_sklearn, typed
 
         start = time.perf_counter()
         with threadpool_limits(limits=threads):
@@ -143,8 +143,8 @@ def _iterations_for(columns, train, seed: int, seconds: float) -> int:
     first trees cost more than the later ones, so the count is found by growing it)."""
     from threadpoolctl import threadpool_limits
 
-    from {{ cookiecutter.package_name }}.estimators import build_sklearn
-    from {{ cookiecutter.package_name }}.training import model_frame
+    build_sklearn = module("estimators").build_sklearn
+    model_frame = module("model_inputs").model_frame
 
     x, y, iterations = model_frame(train, columns), train["label"].to_numpy(), 20
     model = build_sklearn(LONG_ESTIMATOR, {"learning_rate": 0.05}, columns.categorical, seed)
@@ -157,10 +157,10 @@ def _iterations_for(columns, train, seed: int, seconds: float) -> int:
         iterations = math.ceil(iterations * min(4.0, max(1.3, seconds * 1.2 / elapsed)))
 
 
-def parallel(ctx: Context, data, columns) -> dict:
-    from {{ cookiecutter.package_name }}.config import Distribution
-    from {{ cookiecutter.package_name }}.training import pandas_parts, tune
-    from {{ cookiecutter.package_name }}.tuners import make_tuner
+def parallel(ctx: Claims, data, columns) -> dict:
+    Distribution = module("config").Distribution
+    pandas_parts, tune = module("training").pandas_parts, module("training").tune
+    make_tuner = module("tuners").make_tuner
 
     p, seed, n = ctx.platform, ctx.platform.settings.training.seed, ctx.size.parallel_trials
     parts = pandas_parts(data, columns)
@@ -219,7 +219,7 @@ def parallel(ctx: Context, data, columns) -> dict:
     return result
 
 
-def run_case(ctx: Context) -> dict:
+def run_case(ctx: Claims) -> dict:
     data, columns = _data(ctx)
     data = data.cache()
     try:

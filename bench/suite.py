@@ -1,5 +1,5 @@
-"""P5: the project's test suite as `make test` runs it and, when the template's `make bench`
-passes where the template is, how long generating this project takes."""
+"""T3: the generated project's test suite as `make test` runs it, and how long generating
+the project from the template takes."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import shutil
 import subprocess
 import tempfile
 
-from .common import PROJECT, BenchError, Context, measured, timed
+from benchmarks.common import PROJECT, BenchError, measured, timed
+
+from .context import Claims
 
 
 def _run(command: list[str], cwd, env: dict | None = None) -> str:
@@ -20,9 +22,12 @@ def _run(command: list[str], cwd, env: dict | None = None) -> str:
     return result.stdout
 
 
-def run_case(ctx: Context) -> dict:
+def run_case(ctx: Claims) -> dict:
     scope = ctx.size.suite_scope
-    env = {**os.environ, "PYTEST_ADDOPTS": scope} if scope else None
+    # the project's suite as its own `make test` sees it: not this template on its path
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    if scope:
+        env["PYTEST_ADDOPTS"] = scope
     seconds, summary = [], ""
     for _ in range(ctx.repeat):
         elapsed, output = timed(lambda: _run(["make", "test"], PROJECT, env))
@@ -36,14 +41,14 @@ def run_case(ctx: Context) -> dict:
         "generation_seconds": None,
         "targets": [],
     }
-    if ctx.template is not None:
+    if ctx.template is not None and ctx.cookiecutter:
         generation = []
         for _ in range(ctx.repeat):
             out = tempfile.mkdtemp(prefix="bench-generate-")
             try:
-                command = [ctx.cookiecutter or "cookiecutter", "--no-input", "-o", out]
+                command = [ctx.cookiecutter, "--no-input", "-o", out]
                 command.append(str(ctx.template))
-                generation.append(timed(lambda c=command, o=out: _run(c, o))[0])
+                generation.append(timed(lambda c=command, o=out: _run(c, o, env))[0])
             finally:
                 shutil.rmtree(out, ignore_errors=True)
         result["generation_seconds"] = measured(generation, 2)
