@@ -76,11 +76,10 @@ def test_staging_and_prod_require_committed_code(conf_dir: Path) -> None:
 
 
 def test_one_git_helper_keeps_output_as_printed_and_names_a_refusal(
-    repository: Path, tmp_path: Path
+    repository: Path, tmp_path_factory
 ) -> None:
     (repository / "conf" / "project.yml").write_text("changed: true\n")
     assert git_output(repository, "status", "--porcelain").startswith(" M conf/project.yml")
-    outside = tmp_path / "not-a-repository"
-    outside.mkdir()
+    outside = tmp_path_factory.mktemp("not-a-repository")  # beside the repository, not in it
     with pytest.raises(GitError, match=r"^git rev-parse HEAD: fatal: not a git repository"):
         git_output(outside, "rev-parse", "HEAD")
