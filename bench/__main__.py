@@ -16,7 +16,17 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.common import PROJECT, BenchError, Context, machine
+from benchmarks.common import (
+    PROJECT,
+    BenchError,
+    Context,
+    ProblemsError,
+    chosen_cases,
+    machine,
+    run_cases,
+    stopped,
+    write_report,
+)
 
 from . import scoring, suite, tuning
 from .context import Claims, module
@@ -56,31 +66,15 @@ def _project_report(path: Path, size: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    names = list(CASES) if args.cases == "all" else [c.strip() for c in args.cases.split(",")]
-    unknown = [n for n in names if n not in CASES]
-    if unknown:
-        print(
-            f"--cases: unknown {', '.join(unknown)}; choose from {', '.join(CASES)}",
-            file=sys.stderr,
-        )
-        return 2
-    if args.repeat < 3:
-        print(f"--repeat {args.repeat}: a median needs at least 3 runs", file=sys.stderr)
-        return 2
     started, clock = datetime.now(UTC), time.perf_counter()
     project = Context(args.size, args.env, args.repeat, PROJECT / ".bench" / args.size)
     claims = Claims(project, TEMPLATE, args.cookiecutter)
-    results = {}
     try:
+        names = chosen_cases(args.cases, CASES, args.repeat)
         report = _project_report(args.project_report, args.size)
-        for name in (n for n in CASES if n in names):
-            print(f"[{LABELS[name]} {name}] size={args.size}")
-            seconds_before = time.perf_counter()
-            results[name] = CASES[name](claims)
-            print(f"[{LABELS[name]} {name}] done in {time.perf_counter() - seconds_before:.0f} s")
-    except BenchError as error:
-        print(f"benchmark failed, nothing written: {error}", file=sys.stderr)
-        return 1
+        results = run_cases(CASES, LABELS, names, claims, args.size)
+    except (BenchError, ProblemsError) as error:
+        return stopped(error)
     out = {
         "schema_version": 1,
         "template_commit": module("adapters.tracking").git_commit(TEMPLATE),
@@ -93,19 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         "project": report,
         "results": {LABELS[n]: {"name": n, **results[n]} for n in sorted(results, key=LABELS.get)},
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    partial = args.out.with_suffix(".json.partial")
-    partial.write_text(json.dumps(out, indent=2) + "\n")
-    partial.replace(args.out)
-    missed = [
-        f"{label} {t['metric']} = {t['value']} (target {t['op']} {t['limit']})"
-        for label, result in {**report["results"], **out["results"]}.items()
-        for t in result["targets"]
-        if not t["met"]
-    ]
-    print(f"wrote {args.out}")
-    if out["targets_apply"]:
-        print("targets missed:" if missed else "every target met", *missed, sep="\n  ")
+    write_report(out, args.out, [*report["results"].items(), *out["results"].items()])
     return 0
 
 

@@ -4,13 +4,14 @@ and a description of the machine."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import platform
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
@@ -20,6 +21,7 @@ from typing import Any
 import psutil
 
 from {{ cookiecutter.package_name }}.config import Settings, load_settings
+from {{ cookiecutter.package_name }}.errors import ProblemsError
 
 PROJECT = Path(__file__).resolve().parents[1]
 # for the template's own benchmarks, which run here
@@ -28,6 +30,10 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 
 class BenchError(Exception):
     """A benchmark could not run; the message says why and what to do."""
+
+
+class BenchArgumentError(BenchError):
+    """The command line asks for something no benchmark does (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -223,3 +229,70 @@ def machine() -> dict[str, Any]:
             )
         },
     }
+
+
+# What both `make bench`es (this project's, and the template's run here) do around their cases.
+
+
+def chosen_cases(cases: str, known: Iterable[str], repeat: int) -> list[str]:
+    """The benchmarks ``--cases`` names ("all", or comma-separated); refused, as
+    BenchArgumentError, when one is unknown or ``repeat`` is too few for a median."""
+    known = list(known)
+    names = known if cases == "all" else [c.strip() for c in cases.split(",")]
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise BenchArgumentError(
+            f"--cases: unknown {', '.join(unknown)}; choose from {', '.join(known)}"
+        )
+    if repeat < 3:
+        raise BenchArgumentError(f"--repeat {repeat}: a median needs at least 3 runs")
+    return names
+
+
+def run_cases(
+    cases: dict[str, Callable[[Any], dict]],
+    labels: dict[str, str],
+    names: list[str],
+    ctx: Any,
+    size: str,
+) -> dict[str, dict]:
+    """Each chosen case, in the order of ``cases``, saying when it starts and how long it took:
+    {name: its result}."""
+    results = {}
+    for name in (n for n in cases if n in names):
+        print(f"[{labels[name]} {name}] size={size}")
+        seconds_before = time.perf_counter()
+        results[name] = cases[name](ctx)
+        print(f"[{labels[name]} {name}] done in {time.perf_counter() - seconds_before:.0f} s")
+    return results
+
+
+def stopped(error: BenchError | ProblemsError) -> int:
+    """Say on stderr why the benchmarks stopped, before anything was written; the exit code."""
+    if isinstance(error, BenchArgumentError):
+        print(error, file=sys.stderr)
+        return 2
+    if isinstance(error, ProblemsError):
+        head = f"benchmark failed, nothing written: {error.kind}:"
+        print(head, *error.problems, sep="\n  ", file=sys.stderr)
+        return error.exit_code
+    print(f"benchmark failed, nothing written: {error}", file=sys.stderr)
+    return 1
+
+
+def write_report(report: dict, out: Path, results: Iterable[tuple[str, dict]]) -> None:
+    """``report`` as ``out`` (whole or not at all), then the targets of ``results`` (label,
+    result) that were missed, when the report's size is the one they are set for."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_suffix(".json.partial")
+    partial.write_text(json.dumps(report, indent=2) + "\n")
+    partial.replace(out)
+    missed = [
+        f"{label} {t['metric']} = {t['value']} (target {t['op']} {t['limit']})"
+        for label, result in results
+        for t in result["targets"]
+        if not t["met"]
+    ]
+    print(f"wrote {out}")
+    if report["targets_apply"]:
+        print("targets missed:" if missed else "every target met", *missed, sep="\n  ")
