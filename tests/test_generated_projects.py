@@ -381,6 +381,7 @@ def test_make_bench_runs_every_benchmark_at_the_tiny_size(
     }
     p1, p2 = report["results"]["P1"], report["results"]["P2"]
     assert p1["members"] == 3000 and set(p1["step_seconds"]) == set(PIPELINE_STEPS)
+    assert set(p1["alone_seconds"]) == {"validate", "deploy"}  # each ran in its own process
     assert p2["rows"] == 20_000 and p2["rows_per_second"] > 0
 
     claims, cookiecutter = tmp_path / "bench.json", Path(sys.executable).parent / "cookiecutter"

@@ -88,6 +88,25 @@ class SparkSettings(Strict):
     compute: Literal["classic", "serverless"] = "classic"
     shuffle_partitions: PositiveInt = 200
     session_timezone: str = "UTC"
+    # Settings of the local session a master starts (any spark.* key, as in spark-defaults.conf),
+    # applied before its JVM starts: conf/envs/ci.yml gives its small run a JVM for short jobs.
+    # With master null the cluster's own configuration decides, so they are refused there.
+    local_conf: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _local_conf_needs_a_local_master(self) -> SparkSettings:
+        if self.local_conf and self.master is None:
+            raise NestedKeyError(
+                ("local_conf",),
+                "applies only to a local session: set spark.master (e.g. local[2]) or remove "
+                "spark.local_conf; on Databricks set Spark options on the cluster or job",
+            )
+        for key in self.local_conf:
+            if not key.startswith("spark."):
+                raise NestedKeyError(
+                    ("local_conf", key), "not a Spark setting: its keys start with 'spark.'"
+                )
+        return self
 
 
 class StorageSettings(Strict):

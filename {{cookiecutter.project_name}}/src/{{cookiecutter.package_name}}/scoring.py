@@ -1,7 +1,9 @@
 """Scoring a registered model on Spark DataFrames: the same path for the gate and for inference.
 
 Spark ML pipelines score natively (``transform``); single-node models score in a pandas UDF
-(``mapInPandas``), so no Spark session is started inside a Python worker.
+(``mapInPandas``), so no Spark session is started inside a Python worker. A frame small enough
+to collect (the gate's holdout) is scored on the driver by the same function each batch runs
+(:func:`scored_here`), which saves starting Python workers for a few thousand rows.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import types as T
 
@@ -94,14 +97,40 @@ def score(model: LoadedModel, df: DataFrame, keep: list[str]) -> DataFrame:
 
         scored = model.model.transform(df)
         return scored.select(*keep, vector_to_array("probability")[1].alias("score"))
-    fitted, columns = model.model, model.columns
     schema = df.select(*keep).schema.add("score", "double")
 
     def predict(batches):
         for batch in batches:
-            out = batch[keep].copy()
-            out["score"] = fitted.predict_proba(model_frame(batch, columns))[:, 1]
-            yield out
+            yield predicted(model, batch, keep)
 
-    read = dict.fromkeys([*keep, *columns.all])  # a kept column may be an input too
-    return df.select(*read).mapInPandas(predict, schema)
+    return df.select(*inputs([model], keep)).mapInPandas(predict, schema)
+
+
+def predicted(model: LoadedModel, frame: pd.DataFrame, keep: list[str]) -> pd.DataFrame:
+    """``keep`` columns of a pandas ``frame`` with ``score``, a single-node model's probability of
+    the positive class: what each batch of :func:`score` computes."""
+    out = frame[keep].copy()
+    out["score"] = model.model.predict_proba(model_frame(frame, model.columns))[:, 1]
+    return out
+
+
+def inputs(models: list[LoadedModel], keep: list[str]) -> list[str]:
+    """The columns scoring ``models`` reads: ``keep`` and every model's inputs, once each (a kept
+    column may be an input too)."""
+    return list(dict.fromkeys([*keep, *(c for model in models for c in model.columns.all)]))
+
+
+def scored_here(
+    models: dict[str, LoadedModel], df: DataFrame, keep: list[str]
+) -> dict[str, pd.DataFrame]:
+    """Each model's :func:`score` of the same rows, as pandas frames on the driver, for a small
+    ``df`` (the gate's holdout): single-node models score the rows collected once, on the driver,
+    with no Python worker to start; Spark ML models score in Spark."""
+    here = [model for model in models.values() if model.kind != "spark"]
+    frame = df.select(*inputs(here, keep)).toPandas() if here else None
+    return {
+        role: score(model, df, keep).toPandas()
+        if model.kind == "spark"
+        else predicted(model, frame, keep)
+        for role, model in models.items()
+    }

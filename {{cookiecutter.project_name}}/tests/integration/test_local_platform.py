@@ -16,6 +16,8 @@ import mlflow
 from {{ cookiecutter.package_name }}.adapters.tracking import configure_tracking
 from {{ cookiecutter.package_name }}.config import Settings
 
+from conftest import SHORT_JOBS
+
 PACKAGE = "{{ cookiecutter.package_name }}"
 
 
@@ -26,6 +28,14 @@ def test_local_session_follows_the_settings(spark, local_settings: Settings) -> 
     assert spark.conf.get("spark.sql.session.timeZone") == "UTC"
     assert spark.conf.get("spark.ui.enabled") == "false"
     assert spark.conf.get("spark.driver.bindAddress") == "127.0.0.1"  # not reachable from outside
+
+
+def test_local_conf_reaches_the_jvm_it_starts(spark) -> None:
+    ((key, options),) = SHORT_JOBS.items()
+    assert spark.conf.get(key) == options
+    # the JVM itself was started with them, not only told of them afterwards
+    flags = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+    assert set(options.split()) <= set(flags.getInputArguments())
 
 
 def test_tables_land_in_the_project_warehouse(spark, local_settings: Settings) -> None:

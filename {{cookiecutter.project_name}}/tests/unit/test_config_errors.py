@@ -686,6 +686,19 @@ CASES = [
         [PROJECT, "storage.schema_name: 'admission risk' is not a usable name"],
     ),
     (
+        "local-spark-settings-without-a-local-master",
+        both(
+            set_key(LOCAL, "spark.master", None),
+            set_key(LOCAL, "spark.local_conf", {"spark.driver.memory": "2g"}),
+        ),
+        [LOCAL, "spark.local_conf: applies only to a local session: set spark.master"],
+    ),
+    (
+        "local-spark-setting-that-is-not-spark",
+        set_key(LOCAL, "spark.local_conf", {"driver.memory": "2g"}),
+        [LOCAL, "spark.local_conf.driver.memory: not a Spark setting: its keys start with"],
+    ),
+    (
         "catalog-name-with-a-backtick",
         both(
             set_key(LOCAL, "storage.catalog", "dev`x"),

@@ -1,17 +1,22 @@
-"""Scoring inputs checked against the feature table, and the delivery worklist's cut."""
+"""Scoring inputs checked against the feature table, scores on the driver and in Spark, and the
+delivery worklist's cut."""
 
 from __future__ import annotations
 
+import pandas as pd
 from pyspark.sql import types as T
+from sklearn.ensemble import HistGradientBoostingClassifier
 
 from {{ cookiecutter.package_name }}.delivery import (
     report,
     worklist,
 )
-from {{ cookiecutter.package_name }}.model_inputs import Columns
+from {{ cookiecutter.package_name }}.model_inputs import Columns, model_frame
 from {{ cookiecutter.package_name }}.scoring import (
     LoadedModel,
     feature_problems,
+    score,
+    scored_here,
 )
 
 MODEL = LoadedModel(
@@ -77,3 +82,26 @@ def test_worklist_ranks_and_cuts(spark) -> None:
     summary = report(scores, delivered=3)
     assert (summary["scored"], summary["delivered"]) == (5, 3)
     assert summary["score"]["max"] == 0.9 and abs(summary["score"]["mean"] - 0.51) < 1e-9
+
+
+def test_scores_on_the_driver_are_the_scores_spark_computes(spark) -> None:
+    rows = pd.DataFrame(
+        {
+            "member_id": [f"M{i:03d}" for i in range(60)],
+            "age": [float(20 + i % 50) for i in range(60)],
+            "rural": [i % 3 == 0 for i in range(60)],
+            "label": [int(i % 50 > 30) for i in range(60)],
+        }
+    )
+    columns = Columns(["age", "rural"], [])
+    fitted = HistGradientBoostingClassifier(max_iter=5).fit(
+        model_frame(rows, columns), rows["label"]
+    )
+    model = LoadedModel("risk", "1", "r", "sklearn", fitted, columns, "models:/risk/1")
+    df = spark.createDataFrame(rows)
+    keep = ["member_id", "label"]
+    here = scored_here({"challenger": model}, df, keep)["challenger"]
+    in_spark = score(model, df, keep).toPandas().sort_values("member_id").reset_index(drop=True)
+    assert list(here.columns) == [*keep, "score"]
+    assert here.sort_values("member_id").reset_index(drop=True).equals(in_spark)
+    assert here["score"].nunique() > 1  # a real model's scores, not one constant

@@ -33,6 +33,8 @@ def get_spark(spark: SparkSettings, storage: StorageSettings, app_name: str) -> 
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false")
         )
+        for key, value in spark.local_conf.items():
+            builder = builder.config(key, value)
         if storage.warehouse_dir is not None:
             builder = builder.config("spark.sql.warehouse.dir", str(storage.warehouse_dir))
         session = builder.getOrCreate()

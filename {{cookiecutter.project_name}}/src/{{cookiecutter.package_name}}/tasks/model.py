@@ -32,7 +32,7 @@ from ..scoring import (
     definition_problems,
     described,
     feature_problems,
-    score,
+    scored_here,
 )
 from ..spine import labelled
 from ..split import check_split, with_part
@@ -241,8 +241,7 @@ def _holdout_scores(p: Platform, models: dict[str, LoadedModel]) -> dict[str, pd
     keys = p.settings.entity.keys
     keep = [*keys, "label", *columns_needed(cohorts), *(where_column(n) for n in wheres)]
     scored = {
-        role: score(model, holdout, keep).toPandas().sort_values(keys)
-        for role, model in models.items()
+        role: frame.sort_values(keys) for role, frame in scored_here(models, holdout, keep).items()
     }
     # Row for row the same holdout, in the same order: the comparison is paired.
     return {role: frame.reset_index(drop=True) for role, frame in scored.items()}
