@@ -25,6 +25,14 @@ from typing import Literal
 from .cohorts import Cohort
 from .uncertainty import BEST, HIGHER_IS_BETTER, Comparison
 
+NO_VERSION = "none"  # what a run or a tag records for a version there is not (no champion yet)
+
+
+def recorded(version: str | None) -> str:
+    """A registry version as runs, tags and messages record it: NO_VERSION for none."""
+    return version or NO_VERSION
+
+
 __all__ = [
     "BEST",
     "HIGHER_IS_BETTER",
@@ -213,7 +221,7 @@ def deployment(
         return Deployment(
             "refused", (f"{name} version {challenger} has not been validated: run validate first",)
         )
-    judged_against, now = tags.get("gate.champion_version", "none"), champion or "none"
+    judged_against, now = tags.get("gate.champion_version", NO_VERSION), recorded(champion)
     if judged_against != now:
         return Deployment(
             "refused",

@@ -5,12 +5,15 @@ the gate all read a model's inputs through here, so "numeric" is decided in one 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from pyspark.sql import types as T
 
 from .declarations import NUMERIC_COLUMN_TYPES
-from .selection import Cart
+
+if TYPE_CHECKING:  # not imported: Python workers load this module to score (scoring.py)
+    from .selection import Cart
 
 
 @dataclass(frozen=True)

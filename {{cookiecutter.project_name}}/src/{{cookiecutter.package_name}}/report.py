@@ -17,7 +17,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from .cohorts import Cohort
-from .gate import Decision
+from .gate import NO_VERSION, Decision
 from .uncertainty import METHOD, Comparison, Estimate
 
 SECTIONS = (
@@ -57,7 +57,7 @@ class Evidence:
 
     model: str
     version: str
-    champion: str  # a version, or "none"
+    champion: str  # a version, or gate.NO_VERSION
     validate_run: str
     decision: Decision
     rule: dict[str, Any]
@@ -99,6 +99,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters.update(number=_number, interval=_interval, data_uri=data_uri)
+    environment.globals["NO_VERSION"] = NO_VERSION
     return environment
 
 

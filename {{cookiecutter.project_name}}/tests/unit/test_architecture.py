@@ -1,6 +1,7 @@
 """The import contracts of pyproject.toml ([tool.importlinter]) hold for the package, and they
 are not decoration: an import that breaks a layer, planted in a copy of the package, makes
-`lint-imports` fail and name the contract and the import."""
+`lint-imports` fail and name the contract and the import; and what Python workers import to
+score stays light."""
 
 from __future__ import annotations
 
@@ -83,3 +84,14 @@ def test_a_new_module_must_be_placed_in_a_layer(copy: Path) -> None:
     result = lint_imports(copy)
     assert result.returncode != 0
     assert f"{PACKAGE}.helpers" in result.stdout + result.stderr
+
+
+def test_what_python_workers_load_to_score_stays_light() -> None:
+    """A single-node model scores in Python workers (scoring.score's pandas UDF), each of which
+    imports the scoring module: plotting, the feature selection and MLflow stay out of it."""
+    heavy = ["matplotlib", "mlflow", "sklearn", f"{PACKAGE}.selection", f"{PACKAGE}.evaluation"]
+    probe = f"import sys, {PACKAGE}.scoring; print([m for m in {heavy!r} if m in sys.modules])"
+    found = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert found == "[]", f"the scoring module imports {found}"

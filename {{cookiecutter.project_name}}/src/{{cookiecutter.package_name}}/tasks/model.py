@@ -23,7 +23,7 @@ from ..evaluation import (
 )
 from ..features import entity_view
 from ..features.definitions import definitions, digest, model_definitions
-from ..gate import Decision, Rule, decide, deployment
+from ..gate import Decision, Rule, decide, deployment, recorded
 from ..importance import importance_figure
 from ..report import Evidence, png, render
 from ..scoring import (
@@ -324,7 +324,7 @@ def _record_decision(
     """The decision, both scores, the reasons and the report: on the validate run and the
     challenger. Returns the report's URI."""
     name, challenger = p.settings.registry.model_name, models["challenger"]
-    against = p.registry.alias_version(name, "champion") or "none"
+    against = recorded(p.registry.alias_version(name, "champion"))
     curves = {
         f"{role} v{models[role].version}": (s["label"].to_numpy(), s["score"].to_numpy())
         for role, s in scored.items()
@@ -558,7 +558,7 @@ def validate(p: Platform) -> None:
         report = _record_decision(p, run.id, models, scored, results, decision, comparison, cohorts)
     clear(p.spark)
     challenger = models["challenger"].version
-    print(f"  {decision.verdict}: {name} version {challenger} against champion {against or 'none'}")
+    print(f"  {decision.verdict}: {name} version {challenger} against champion {recorded(against)}")
     for reason in decision.reasons:
         print(f"    {reason}")
     print(f"  report: {report}")
@@ -574,7 +574,7 @@ def _record(p: Platform, action: str, moves: dict[str, tuple[str | None, str | N
         **_lineage(p),
         "moved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         **{
-            f"alias.{alias}": f"{old or 'none'} -> {new or 'none'}"
+            f"alias.{alias}": f"{recorded(old)} -> {recorded(new)}"
             for alias, (old, new) in moves.items()
         },
     }
@@ -629,7 +629,7 @@ def deploy(p: Platform) -> None:
         if challenger in (None, champion):
             return
     attempt = {
-        "challenger_version": challenger or "none",
+        "challenger_version": recorded(challenger),
         "challenger_model_id": tags.get("model_id", ""),
     }
     verdict = deployment(name, challenger, tags, champion)
@@ -644,7 +644,7 @@ def deploy(p: Platform) -> None:
         with _record(p, "deploy", {}, outcome="rejected", **why):
             pass
         print(f"  REJECTED: {name} version {challenger} stays a challenger", end="; ")
-        print(f"the champion stays {champion or 'none'}")
+        print(f"the champion stays {recorded(champion)}")
         for reason in reasons:
             print(f"    {reason}")
         if settings.gate.fail_on_reject:
@@ -661,7 +661,7 @@ def deploy(p: Platform) -> None:
         p.registry.delete_alias(name, "challenger")
         faults.point("deploy:challenger-cleared", run_id=run.id)
         p.registry.tag_version(name, challenger, {"deployed_by_run": run.id})
-    print(f"  PROMOTED: {name} version {challenger} is @champion (was {champion or 'none'})")
+    print(f"  PROMOTED: {name} version {challenger} is @champion (was {recorded(champion)})")
 
 
 def rollback(p: Platform) -> None:
