@@ -118,6 +118,46 @@ def local_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     return load_settings("local", root / "conf")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_mlflow_schema(tmp_path_factory: pytest.TempPathFactory):
+    """Every new SQLite store of the session is given the tables of one made at its start.
+
+    MLflow creates a store's tables by running its schema migrations, about a second each here,
+    and the suite makes dozens of stores. The first is made by MLflow as any store is; the
+    others are copies of it (SQLite's backup), made where MLflow would run the migrations. A
+    store that is not a SQLite file, and an MLflow without that hook, are left to MLflow.
+    """
+    import sqlite3
+    from contextlib import closing
+
+    import sqlalchemy
+    from mlflow.store.db import utils
+    from mlflow.store.model_registry import sqlalchemy_store as registry_store
+
+    made_by_mlflow = getattr(utils, "_initialize_tables", None)
+    if made_by_mlflow is None:
+        yield
+        return
+    seed = tmp_path_factory.mktemp("mlflow-schema") / "empty.db"
+    engine = sqlalchemy.create_engine(f"sqlite:///{seed}")
+    made_by_mlflow(engine)
+    engine.dispose()
+
+    def from_seed(engine) -> None:
+        database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+        if not database or database == ":memory:":
+            made_by_mlflow(engine)
+            return
+        with closing(sqlite3.connect(seed)) as source, closing(sqlite3.connect(database)) as target:
+            source.backup(target)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(utils, "_initialize_tables", from_seed)
+        if hasattr(registry_store, "_initialize_tables"):  # imported by name there
+            patch.setattr(registry_store, "_initialize_tables", from_seed)
+        yield
+
+
 # The test session runs hundreds of small jobs: a JVM that stops at quick compilation and collects
 # garbage on one thread starts each sooner (about a fifth off a small pipeline here; a long run
 # is slower with it). Set through spark.local_conf, as conf/envs/ci.yml sets it.
