@@ -240,11 +240,11 @@ def _holdout_scores(p: Platform, models: dict[str, LoadedModel]) -> dict[str, pd
     holdout = cached(_with_filters(p, holdout, wheres))
     keys = p.settings.entity.keys
     keep = [*keys, "label", *columns_needed(cohorts), *(where_column(n) for n in wheres)]
-    scored = {
-        role: frame.sort_values(keys) for role, frame in scored_here(models, holdout, keep).items()
-    }
     # Row for row the same holdout, in the same order: the comparison is paired.
-    return {role: frame.reset_index(drop=True) for role, frame in scored.items()}
+    return {
+        role: frame.sort_values(keys).reset_index(drop=True)
+        for role, frame in scored_here(models, holdout, keep).items()
+    }
 
 
 def _with_filters(p: Platform, holdout: DataFrame, wheres: dict[str, str]) -> DataFrame:
