@@ -43,6 +43,7 @@ DEPENDENCY_IMPORTS = frozenset(
     blinker boto3 botocore cachetools certifi cffi charset_normalizer click cloudpickle colorlog
     contourpy
     cryptography cycler databricks dataclasses_json dateutil detect_secrets distutils docker dotenv
+    execnet
     fastapi flask flask_cors fonttools frozenlist git gitdb google google_crc32c graphene graphql
     graphql_relay grimp gunicorn h11 huey hyperopt hypothesis idna importlib_metadata importlinter
     iniconfig isodate itsdangerous jinja2 jmespath joblib kiwisolver mako markdown_it markupsafe
@@ -53,7 +54,7 @@ DEPENDENCY_IMPORTS = frozenset(
     pyparsing pyspark pytest pytz regex requests rich ruff s3transfer scipy setuptools six sklearn
     skops smmap sortedcontainers sqlalchemy sqlparse starlette tempo tenacity threadpoolctl tiktoken
     tiktoken_ext tqdm typing_extensions typing_inspect typing_inspection tzdata urllib3 uvicorn
-    wcwidth werkzeug wheel yaml yarl zipp
+    wcwidth werkzeug wheel xdist yaml yarl zipp
     """.split()
 )
 

@@ -352,6 +352,7 @@ IMPORT_NAME = {
     "pydantic": "pydantic",
     "pyspark": "pyspark",
     "pytest": "pytest",
+    "pytest-xdist": "xdist",
     "pyyaml": "yaml",
     "ruff": "ruff",
     "scikit-learn": "sklearn",

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,13 @@ from {{ cookiecutter.package_name }}.config import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# `make test` runs the suite in pytest-xdist workers, whose __main__ has no file. pyspark.sql.connect
+# takes that for a doctest run and exits the process (MLflow imports it to save a Spark ML model):
+# name the worker's __main__, as a script's would be named.
+_main = sys.modules["__main__"]
+if os.environ.get("PYTEST_XDIST_WORKER") and getattr(_main, "__spec__", None) is None:
+    _main.__file__ = getattr(_main, "__file__", "pytest-xdist-worker")
 EXAMPLE_CONF = PROJECT_ROOT / "tests" / "example_conf"
 ONE_TABLE = PROJECT_ROOT / "examples" / "one_table"
 

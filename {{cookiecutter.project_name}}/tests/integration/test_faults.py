@@ -28,7 +28,7 @@ from {{ cookiecutter.package_name }}.adapters.tables import POINTER, LocalTables
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import Settings, load_settings
 
-from conftest import EXAMPLE_CONF, PROJECT_ROOT, add_env, copy_one_table, deep_update
+from conftest import EXAMPLE_CONF, PROJECT_ROOT, SHORT_JOBS, add_env, copy_one_table, deep_update
 
 STEPS = ["ingest", "validate-data", "features", "train", "validate", "deploy", "infer", "deliver"]
 DAY = "2025-06-30"
@@ -36,6 +36,7 @@ FAST = {
     "training": {"max_evals": 3},
     "gate": {"floors": {"roc_auc": 0.6}},
     "features": {"snapshots": {"dates": ["2025-04-30", "2025-05-31", DAY]}},
+    "spark": {"local_conf": SHORT_JOBS},  # for the steps run as processes of their own
 }
 
 

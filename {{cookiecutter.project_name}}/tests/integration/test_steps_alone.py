@@ -18,7 +18,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import main
 
-from conftest import EXAMPLE_CONF, PROJECT_ROOT, add_env
+from conftest import EXAMPLE_CONF, PROJECT_ROOT, SHORT_JOBS, add_env
 
 MODEL_STEPS = ["train", "validate", "deploy", "infer", "deliver"]
 ALONE = {
@@ -27,6 +27,7 @@ ALONE = {
     "gate": {"floors": {}},  # a tiny plan need not meet the real floors: this is about processes
     "training": {"estimator": "spark_logistic_regression", "max_evals": 2},
     "delivery": {"top_n": 50},
+    "spark": {"local_conf": SHORT_JOBS},  # each step starts a JVM of its own
 }
 
 
