@@ -1,5 +1,5 @@
 """Shared fixtures: private copies of the tests' own configuration, small environments, one
-local SparkSession.
+local SparkSession per test process (`make test` runs two: pytest-xdist workers).
 
 The tests never read conf/: that is the team's, to change. They read tests/example_conf/, the
 health-plan example's configuration as the project was generated (the generator copies it
