@@ -33,8 +33,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # takes that for a doctest run and exits the process (MLflow imports it to save a Spark ML model):
 # name the worker's __main__, as a script's would be named.
 _main = sys.modules["__main__"]
-if os.environ.get("PYTEST_XDIST_WORKER") and getattr(_main, "__spec__", None) is None:
-    _main.__file__ = getattr(_main, "__file__", "pytest-xdist-worker")
+_worker = os.environ.get("PYTEST_XDIST_WORKER")
+if _worker and getattr(_main, "__spec__", None) is None and not hasattr(_main, "__file__"):
+    _main.__file__ = "pytest-xdist-worker"
 EXAMPLE_CONF = PROJECT_ROOT / "tests" / "example_conf"
 ONE_TABLE = PROJECT_ROOT / "examples" / "one_table"
 
