@@ -116,8 +116,8 @@ tests/unit/test_architecture.py
 tests/unit/test_benchmarks.py
 tests/unit/test_caching.py
 tests/unit/test_calibration.py
-tests/unit/test_cohorts.py
 tests/unit/test_cli.py
+tests/unit/test_cohorts.py
 tests/unit/test_config.py
 tests/unit/test_config_errors.py
 tests/unit/test_deploy.py
@@ -127,9 +127,10 @@ tests/unit/test_evaluation.py
 tests/unit/test_feature_store.py
 tests/unit/test_folders.py
 tests/unit/test_gate.py
-tests/unit/test_importance.py
 tests/unit/test_git_state.py
+tests/unit/test_importance.py
 tests/unit/test_jobs.py
+tests/unit/test_platform.py
 tests/unit/test_recovery.py
 tests/unit/test_registry.py
 tests/unit/test_remote_jobs.py

@@ -299,6 +299,10 @@ class GateSettings(Strict):
 class InferenceSettings(Strict):
     score_date: date | None = None  # null: the latest feature snapshot
     table: TableName = "predictions"
+    # A date of at most this many entities is scored on the driver, where the model is loaded
+    # already; more are scored in Python workers. 0: always in workers. Spark ML models score in
+    # Spark, and the Databricks feature store's score_batch decides for itself.
+    driver_rows: NonNegativeInt = 100_000
 
 
 class DeliverySettings(Strict):

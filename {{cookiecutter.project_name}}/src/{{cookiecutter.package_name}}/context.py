@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from functools import cached_property
 
@@ -20,12 +21,28 @@ from .selection import Cart
 
 class Platform:
     """Everything a step reaches outside its own code, each made on first use (no Spark until a
-    step needs it, no MLflow connection until one tracks): the tables, the feature store, the
-    tracking of runs, the model registry, the delivery folder and Spark. Steps import no
-    adapter module; a test may replace any of these by setting the attribute."""
+    step needs it, no MLflow connection until one tracks, unless `pipeline.run` opens tracking
+    ahead, in the background): the tables, the feature store, the tracking of runs, the model
+    registry, the delivery folder and Spark. Steps import no adapter module; a test may replace
+    any of these by setting the attribute."""
 
     def __init__(self, settings: Settings, cart: Cart):
         self.settings, self.cart = settings, cart
+        self._opening: Future | None = None
+
+    def open_tracking_in_background(self) -> None:
+        """Open the tracking store in a thread of its own, for the steps about to run: it takes
+        seconds (MLflow creates and migrates a new store's schema), and so does starting the
+        JVM, which the first step does in this thread meanwhile. Its errors are raised where
+        ``tracking`` is first used, as if it had been opened there."""
+        if self._opening is None and "tracking" not in self.__dict__:
+            pool = ThreadPoolExecutor(1, thread_name_prefix="open-tracking")
+            self._opening = pool.submit(self._open_tracking)
+            pool.shutdown(wait=False)
+
+    def _open_tracking(self) -> tuple[Tracking, list[str]]:
+        tracking = Tracking(self.settings.tracking, self.settings.root)
+        return tracking, tracking.fail_orphan_runs()
 
     @cached_property
     def spark(self):
@@ -58,14 +75,17 @@ class Platform:
             return DatabricksFeatureStore(
                 FeatureEngineeringClient(), *where, features.max_staleness_days
             )
-        return LocalFeatureStore(*where, features.max_staleness_days)
+        return LocalFeatureStore(
+            *where, features.max_staleness_days, self.settings.inference.driver_rows
+        )
 
     @cached_property
     def tracking(self) -> Tracking:
         """The project's experiment; runs that dead processes left RUNNING are marked FAILED
         first."""
-        tracking = Tracking(self.settings.tracking, self.settings.root)
-        for line in tracking.fail_orphan_runs():
+        opening = self._opening
+        tracking, failed = opening.result() if opening else self._open_tracking()
+        for line in failed:
             print(f"  {line}")
         return tracking
 

@@ -108,6 +108,8 @@ def run(settings: Settings, steps: list[str]) -> dict[str, float]:
         problems = spark_space_problems(settings, platform.spark)  # the JVM's own validators
         if problems:
             raise ConfigError(problems)
+    if any(name in STEPS for name in steps):  # each opens a tracked run; conf is known good
+        platform.open_tracking_in_background()
     seconds: dict[str, float] = {}
     for name in steps:
         print(f"[{name}] env={settings.env}")

@@ -2,8 +2,9 @@
 
 Spark ML pipelines score natively (``transform``); single-node models score in a pandas UDF
 (``mapInPandas``), so no Spark session is started inside a Python worker. A frame small enough
-to collect (the gate's holdout) is scored on the driver by the same function each batch runs
-(:func:`scored_here`), which saves starting Python workers for a few thousand rows.
+to collect (the gate's holdout, a date of at most ``inference.driver_rows`` entities) is scored on
+the driver by the same function each batch runs (:func:`predicted`), which saves starting Python
+workers, and importing the model's libraries in each, for a few thousand rows.
 """
 
 from __future__ import annotations
@@ -90,14 +91,21 @@ def cohort_problems(model: LoadedModel, wanted: str, selection_file: str) -> lis
     ]
 
 
-def score(model: LoadedModel, df: DataFrame, keep: list[str]) -> DataFrame:
-    """``keep`` columns of ``df`` with ``score``, the model's probability of the positive class."""
+def score(model: LoadedModel, df: DataFrame, keep: list[str], driver_rows: int = 0) -> DataFrame:
+    """``keep`` columns of ``df`` with ``score``, the model's probability of the positive class.
+
+    A single-node model scores ``df`` on the driver when it has at most ``driver_rows`` rows
+    (0: never), in Python workers otherwise; the scores are the same either way."""
     if model.kind == "spark":
         from pyspark.ml.functions import vector_to_array
 
         scored = model.model.transform(df)
         return scored.select(*keep, vector_to_array("probability")[1].alias("score"))
     schema = df.select(*keep).schema.add("score", "double")
+    if driver_rows > 0:  # at most driver_rows + 1 rows collected to find out
+        frame = df.select(*inputs([model], keep)).limit(driver_rows + 1).toPandas()
+        if len(frame) <= driver_rows:
+            return df.sparkSession.createDataFrame(predicted(model, frame, keep), schema)
 
     def predict(batches):
         for batch in batches:

@@ -4,6 +4,7 @@ delivery worklist's cut."""
 from __future__ import annotations
 
 import pandas as pd
+from pyspark.sql import functions as F
 from pyspark.sql import types as T
 from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -84,7 +85,8 @@ def test_worklist_ranks_and_cuts(spark) -> None:
     assert summary["score"]["max"] == 0.9 and abs(summary["score"]["mean"] - 0.51) < 1e-9
 
 
-def test_scores_on_the_driver_are_the_scores_spark_computes(spark) -> None:
+def _fitted(spark):
+    """A small fitted model and the rows it scores, as a Spark frame with a date column."""
     rows = pd.DataFrame(
         {
             "member_id": [f"M{i:03d}" for i in range(60)],
@@ -98,10 +100,37 @@ def test_scores_on_the_driver_are_the_scores_spark_computes(spark) -> None:
         model_frame(rows, columns), rows["label"]
     )
     model = LoadedModel("risk", "1", "r", "sklearn", fitted, columns, "models:/risk/1")
-    df = spark.createDataFrame(rows)
+    return model, spark.createDataFrame(rows)
+
+
+def test_scores_on_the_driver_are_the_scores_spark_computes(spark) -> None:
+    model, df = _fitted(spark)
     keep = ["member_id", "label"]
     here = scored_here({"challenger": model}, df, keep)["challenger"]
     in_spark = score(model, df, keep).toPandas().sort_values("member_id").reset_index(drop=True)
     assert list(here.columns) == [*keep, "score"]
     assert here.sort_values("member_id").reset_index(drop=True).equals(in_spark)
     assert here["score"].nunique() > 1  # a real model's scores, not one constant
+
+
+def _plan(df, capsys) -> str:
+    df.explain()
+    return capsys.readouterr().out
+
+
+def test_a_frame_within_driver_rows_scores_on_the_driver_with_the_same_scores(
+    spark, capsys
+) -> None:
+    model, df = _fitted(spark)
+    df = df.withColumn("as_of", F.to_date(F.lit("2024-03-01")))
+    keep = ["member_id", "as_of"]
+    in_workers = score(model, df, keep)
+    on_driver = score(model, df, keep, driver_rows=60)
+    assert "MapInPandas" in _plan(in_workers, capsys)
+    assert "MapInPandas" not in _plan(on_driver, capsys)
+    assert on_driver.schema == in_workers.schema  # the date stays a date
+    expected = in_workers.toPandas().sort_values("member_id").reset_index(drop=True)
+    got = on_driver.toPandas().sort_values("member_id").reset_index(drop=True)
+    assert got.equals(expected)
+    # one row more than driver_rows: the Python workers score it
+    assert "MapInPandas" in _plan(score(model, df, keep, driver_rows=59), capsys)

@@ -106,8 +106,9 @@ class LocalFeatureStore(_Snapshots):
         key: list[str],
         as_of: str,
         max_staleness_days: int | None = None,
+        driver_rows: int = 0,
     ):
-        self.tables, self.table = tables, table
+        self.tables, self.table, self.driver_rows = tables, table, driver_rows
         self._keyed(key, as_of, max_staleness_days)
 
     def write(self, df: DataFrame, dates: list[date], state: dict) -> None:
@@ -125,7 +126,8 @@ class LocalFeatureStore(_Snapshots):
         return self.lookup(spine, features)
 
     def score(self, spine: DataFrame, model: LoadedModel) -> DataFrame:
-        return score(model, self.lookup(spine, model.columns.all), self.keys)
+        """On the driver when ``spine`` has at most ``driver_rows`` rows (scoring.score)."""
+        return score(model, self.lookup(spine, model.columns.all), self.keys, self.driver_rows)
 
     def log_model(
         self, model: Any, kind: str, name: str, example: Any, requirements: list[str]
