@@ -86,7 +86,7 @@ def test_worklist_ranks_and_cuts(spark) -> None:
 
 
 def _fitted(spark):
-    """A small fitted model and the rows it scores, as a Spark frame with a date column."""
+    """A small fitted model and the rows it scores, as a Spark frame."""
     rows = pd.DataFrame(
         {
             "member_id": [f"M{i:03d}" for i in range(60)],
