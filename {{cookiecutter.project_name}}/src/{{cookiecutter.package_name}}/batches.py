@@ -34,15 +34,25 @@ def _value_counts(df: DataFrame, column: str, most: int) -> dict[str, int] | Non
     return {("null" if r[column] is None else str(r[column])): r["count"] for r in rows}
 
 
+def _counts_entities(spec: SourceSpec, keys: list[str]) -> bool:
+    """Whether the profile needs its own count of distinct entities: not where each row is one
+    (a unique source without a time column, which validate checks) or there are no keys."""
+    return bool(keys) and not (spec.unique and not spec.time)
+
+
 def tallies(spec: SourceSpec, keys: list[str]) -> dict[str, F.Column]:
     """For the validation pass: the rows holding each allowed value of each profiled column
-    that declares them (the other columns are counted by `profile`)."""
-    return {
+    that declares them (the other columns are counted by `profile`), and the distinct
+    entities where the profile needs them."""
+    found = {
         f"value.{c}.{i}": F.sum(F.when(F.col(c) == F.lit(v), 1).otherwise(0))
         for c in profiled(spec, keys)
         if spec.columns[c].allowed is not None
         for i, v in enumerate(spec.columns[c].allowed)
     }
+    if _counts_entities(spec, keys):
+        found["keys"] = F.count_distinct(*keys)
+    return found
 
 
 def profile(
@@ -51,7 +61,8 @@ def profile(
     """The batch's profile: its rows, its distinct entities, and the value counts of the
     profiled columns with at most batch.max_values distinct values (a column with more is
     recorded as too varied to follow). ``tally`` holds the validation pass's counts (rows and
-    `tallies`); the rest is a small job per column over the cached table."""
+    `tallies`); the rest is a small job per column without declared values, over the cached
+    table."""
     values, too_varied = {}, []
     for column in profiled(spec, keys):
         allowed = spec.columns[column].allowed
@@ -64,10 +75,9 @@ def profile(
             too_varied.append(column)
         else:
             values[column] = counts
-    if spec.unique and not spec.time:
-        entities = tally["rows"]  # one row per entity: validate checks it
-    else:
-        entities = df.agg(F.count_distinct(*keys)).collect()[0][0] if keys else None
+    # A unique source without a time column holds one row per entity (validate checks it); for
+    # the others the validation pass counted them (None: no keys).
+    entities = tally["rows"] if spec.unique and not spec.time else tally.get("keys")
     return {"rows": tally["rows"], "keys": entities, "values": values, "too_varied": too_varied}
 
 

@@ -36,6 +36,7 @@ class Validated:
     counts: dict[str, int]  # "<source>.rows", "<source>.outside_population", ...
     warnings: list[str]  # one line each: undeclared columns, left out; batch changes
     profiles: dict[str, dict]  # each source's batch profile (see batches.py)
+    fingerprints: dict[str, str]  # each clean table's `fingerprint`, taken in the same passes
 
 
 def _raw(column: str) -> str:
@@ -222,15 +223,18 @@ def _duplicate_problems(df: DataFrame, keys: list[str], where: str) -> list[str]
 def within_population(
     df: DataFrame, spans: DataFrame, keys: list[str], column: str, start: str, end: str
 ) -> DataFrame:
-    """Rows whose date ``column`` falls inside one of the entity's spans [start, end]."""
-    dated = df.select(*keys, column).distinct()
-    inside = (
-        dated.join(spans.select(*keys, start, end), keys)
-        .where(F.col(column).between(F.col(start), F.col(end)))
-        .select(*keys, column)
-        .distinct()
+    """Rows whose date ``column`` falls inside one of the entity's spans [start, end], each
+    kept once however many spans hold it. One semi join: Spark broadcasts the spans where they
+    are small, so the rows are not shuffled at all."""
+    renamed = spans.select(
+        *[F.col(quote(k)).alias(f"__span_key{i}") for i, k in enumerate(keys)],
+        F.col(quote(start)).alias("__span_start"),
+        F.col(quote(end)).alias("__span_end"),
     )
-    return df.join(inside, [*keys, column], "left_semi")
+    inside = F.col(quote(column)).between(F.col("__span_start"), F.col("__span_end"))
+    for i, key in enumerate(keys):
+        inside &= F.col(quote(key)) == F.col(f"__span_key{i}")
+    return df.join(renamed, inside, "left_semi")
 
 
 # The source types each declared type can be read from (the rest Spark refuses to cast).
@@ -284,6 +288,7 @@ def validate(
     typed: dict[str, DataFrame] = {}
     profiles: dict[str, dict] = {}
     rows: dict[str, int] = {}
+    fingerprints: dict[str, str] = {}
     batch = settings.validation.batch
     for name, df in raw.items():
         spec, where = settings.sources[name], f"{origins[name]} (source {name})"
@@ -301,11 +306,17 @@ def validate(
             continue
         typed[name] = cached(_typed(spec, df))
         keys = source_keys(settings, name)
+        unique = [*keys, *([spec.time] if spec.time else [])] if spec.unique else []
         found, tally = _content_problems(
             typed[name],
             _checks(name, settings, today),
             where,
-            {**_tallies(name, settings), **batches.tallies(spec, keys)},
+            {
+                **_tallies(name, settings),
+                **batches.tallies(spec, keys),
+                **_fingerprint_tallies(list(spec.columns)),
+                **({"unique": F.count_distinct(*unique)} if unique else {}),
+            },
         )
         problems += found + _table_problems(name, settings, tally, where)
         if found:
@@ -321,10 +332,10 @@ def validate(
                 ]
             else:
                 warnings += moved
-        if spec.unique:
-            unique = [*keys, *([spec.time] if spec.time else [])]
+        if unique and tally["unique"] < tally["rows"]:  # keys are not empty here: checked above
             problems += _duplicate_problems(typed[name], unique, where)
         rows[name] = tally["rows"]
+        fingerprints[name] = _fingerprint_text(tally)
     if problems:
         raise DataError(problems)
 
@@ -347,7 +358,8 @@ def validate(
             population.end,
         )
         kept = cached(kept)
-        dropped = counts[f"{name}.rows"] - kept.count()
+        fingerprints[name] = fingerprint(kept)  # its row count too: one job
+        dropped = counts[f"{name}.rows"] - int(fingerprints[name].split("-")[0])
         counts[f"{name}.outside_population"] = dropped
         clean[name] = kept
         share = dropped / max(counts[f"{name}.rows"], 1)
@@ -359,13 +371,23 @@ def validate(
             )
     if problems:
         raise DataError(problems)
-    return Validated(clean, counts, warnings, profiles)
+    return Validated(clean, counts, warnings, profiles, fingerprints)
+
+
+def _fingerprint_tallies(columns: list[str]) -> dict[str, F.Column]:
+    """What a fingerprint of ``columns`` sums: the rows, and a hash of each row's values."""
+    return {
+        "rows": F.count(F.lit(1)),
+        "hash": F.sum(F.xxhash64(*[F.col(quote(c)) for c in columns]).cast("decimal(38,0)")),
+    }
+
+
+def _fingerprint_text(tally: dict) -> str:
+    return f"{tally['rows']}-{int(tally['hash'] or 0) & (2**64 - 1):016x}"
 
 
 def fingerprint(df: DataFrame) -> str:
-    """A content hash of a table, the same however its files are laid out."""
-    row = df.agg(
-        F.count("*").alias("rows"),
-        F.sum(F.xxhash64(*df.columns).cast("decimal(38,0)")).alias("hash"),
-    ).collect()[0]
-    return f"{row['rows']}-{int(row['hash'] or 0) & (2**64 - 1):016x}"
+    """A content hash of a table, the same however its files are laid out ("<rows>-<hash>")."""
+    tallies = _fingerprint_tallies(df.columns)
+    row = df.agg(*[column.alias(name) for name, column in tallies.items()]).collect()[0]
+    return _fingerprint_text(row.asDict())

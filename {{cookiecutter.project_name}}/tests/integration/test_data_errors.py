@@ -14,6 +14,7 @@ from pyspark.sql import functions as F
 from {{ cookiecutter.package_name }}.adapters.tables import POINTER, LocalTables
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.config import load_settings
+from {{ cookiecutter.package_name }}.validation import fingerprint
 
 from conftest import add_env
 
@@ -261,6 +262,20 @@ def test_good_files_are_renamed_typed_and_filtered(spark, conf_dir: Path, capsys
     assert dict(members.dtypes)["member_id"] == "string"  # renamed from MEMBER_KEY
     assert dict(members.dtypes)["birth_date"] == "date"
     assert tables.read("events").count() == 4
+
+
+def test_the_validation_pass_records_what_the_written_tables_hold(spark, conf_dir: Path) -> None:
+    """The fingerprints and entity counts taken while checking are those of the tables as
+    written: the filtered events' too (4 of 5 rows kept; 3 members in the 5 rows checked)."""
+    files_env(conf_dir, GOOD)
+    assert run_steps(conf_dir) == 0
+    tables = clean_tables(spark, conf_dir)
+    for name in ("members", "eligibility", "events", "labels"):
+        recorded = tables.metadata(name)
+        assert recorded["fingerprint"] == fingerprint(tables.read(name)), name
+        assert recorded["profile"]["keys"] == 3, name
+    assert tables.metadata("events")["fingerprint"].startswith("4-")
+    assert tables.metadata("events")["profile"]["rows"] == 5
 
 
 @pytest.mark.parametrize(("data", "message"), [c[1:] for c in BAD], ids=[c[0] for c in BAD])

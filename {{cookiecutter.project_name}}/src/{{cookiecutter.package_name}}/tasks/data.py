@@ -71,7 +71,7 @@ def validate_data(p: Platform) -> None:
     with p.start_run("validate-data", {"step": "validate-data"}, started):
         for name, df in checked.tables.items():
             metadata = {
-                "fingerprint": validation.fingerprint(df),
+                "fingerprint": checked.fingerprints[name],
                 "source": origins[name],
                 "declared": source_declaration(settings, name),
                 "profile": checked.profiles[name],
