@@ -116,6 +116,7 @@ tests/unit/test_architecture.py
 tests/unit/test_benchmarks.py
 tests/unit/test_caching.py
 tests/unit/test_calibration.py
+tests/unit/test_class_archive.py
 tests/unit/test_cli.py
 tests/unit/test_cohorts.py
 tests/unit/test_config.py

@@ -92,6 +92,9 @@ class SparkSettings(Strict):
     # applied before its JVM starts: conf/envs/ci.yml gives its small run a JVM for short jobs.
     # With master null the cluster's own configuration decides, so they are refused there.
     local_conf: dict[str, str] = {}
+    # A local session's JVM loads Spark's classes from an archive made by an earlier one
+    # (adapters/spark.py), seconds faster at every start; false: every JVM loads them anew.
+    class_archive: bool = True
 
     @model_validator(mode="after")
     def _local_conf_needs_a_local_master(self) -> SparkSettings:
