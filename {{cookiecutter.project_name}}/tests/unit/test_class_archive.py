@@ -79,9 +79,12 @@ def test_a_settled_dump_the_jvm_accepts_becomes_the_archive(tmp_path: Path) -> N
     first, dump = planned(tmp_path, jvm=ended_pid())
     written_by_a_jvm(dump)
     settled(dump)
+    stale = tmp_path / "spark-0000000000000000.jsa"  # another Spark's, copied with the venv
+    stale.write_bytes(b"old")
     later = ClassArchive(tmp_path)
     assert later.java_options() == f"-XX:SharedArchiveFile={later.archive} {QUIET}"
     assert later.archive.is_file() and not dump.exists() and not first.plan.exists()
+    assert not stale.exists()
     assert (
         ClassArchive(tmp_path).java_options().startswith(f"-XX:SharedArchiveFile={later.archive}")
     )

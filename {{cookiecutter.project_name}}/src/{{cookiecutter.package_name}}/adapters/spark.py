@@ -32,9 +32,9 @@ QUIET = "-Xlog:cds*=off"
 
 
 def archive_folder() -> Path:
-    """Where the class archives are kept: the user's cache folder (XDG_CACHE_HOME)."""
-    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(cache) / "spark-class-archives"
+    """Where the class archive is kept: in the virtualenv whose Spark it holds, so that it goes
+    with it (a Python whose prefix cannot be written starts without one)."""
+    return Path(sys.prefix) / "spark-class-archives"
 
 
 def _install_key() -> str:
@@ -121,6 +121,13 @@ class ClassArchive:
             self.plan.unlink(missing_ok=True)
             self.plan = None
 
+    def _remove_other_installs(self) -> None:
+        """What an earlier Spark of this folder left (a reinstalled or copied virtualenv)."""
+        for entry in self.folder.glob("spark-*"):
+            if not entry.name.startswith(f"spark-{self.key}."):
+                with contextlib.suppress(OSError):
+                    entry.unlink()
+
     def _settle(self) -> bool:
         """Check each settled dump: the first that passes becomes the archive, the rest go.
         True when a planned dump is still pending."""
@@ -140,6 +147,7 @@ class ClassArchive:
                     and self.check(dump, record["java_home"], record["class_path"])
                 ):
                     os.replace(dump, self.archive)
+                    self._remove_other_installs()
             except (OSError, ValueError):
                 pass
             for leftover in (dump, plan):
