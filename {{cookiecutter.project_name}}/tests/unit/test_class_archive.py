@@ -139,6 +139,19 @@ def test_an_old_dump_without_its_plan_is_removed(tmp_path: Path) -> None:
     assert not stray.exists()
 
 
+def test_a_java_that_refuses_the_options_is_not_given_them(tmp_path: Path, monkeypatch) -> None:
+    java, calls = tmp_path / "java" / "bin" / "java", tmp_path / "calls"
+    java.parent.mkdir(parents=True)
+    java.write_text(f"#!/bin/sh\necho \"$@\" >> {calls}\necho 'Unrecognized option' >&2\nexit 1\n")
+    java.chmod(0o755)
+    monkeypatch.setenv("JAVA_HOME", str(java.parents[1]))
+    folder = tmp_path / "archives"
+    assert ClassArchive(folder).java_options() == ""
+    assert [p.suffix for p in folder.iterdir()] == [".refused"]
+    assert ClassArchive(folder).java_options() == ""
+    assert len(calls.read_text().splitlines()) == 1  # asked once
+
+
 def test_a_session_that_did_not_start_leaves_no_plan(tmp_path: Path) -> None:
     first = ClassArchive(tmp_path)
     assert first.java_options().startswith("-XX:ArchiveClassesAtExit=")

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -76,8 +77,9 @@ class ClassArchive:
     that has settled with that JVM (`usable`) and renames it to the archive, or removes it.
     While a planned dump is pending (the process that will write it lives: the session's Python
     before its JVM started, then the JVM) no other session plans one; a plan whose process died
-    without writing the dump (killed, say) is removed. Any trouble with the folder means
-    starting without an archive, never failing.
+    without writing the dump (killed, say) is removed. A Java that refuses the options (asked
+    once) gets none. Any trouble with the folder means starting without an archive, never
+    failing.
     """
 
     def __init__(self, folder: Path, check=usable):
@@ -93,7 +95,7 @@ class ClassArchive:
             pending = self._settle()
             if self.archive.is_file():
                 return f"-XX:SharedArchiveFile={self.archive} {QUIET}"
-            if pending:
+            if pending or not self._can_archive():
                 return ""
             self.plan = self.folder / f"spark-{self.key}.{uuid.uuid4().hex[:12]}.json"
             _write_whole(self.plan, {"pid": os.getpid()})  # this process, until its JVM runs
@@ -120,6 +122,27 @@ class ClassArchive:
         if self.plan is not None:
             self.plan.unlink(missing_ok=True)
             self.plan = None
+
+    def _can_archive(self) -> bool:
+        """Whether this Java writes an archive with these options and still starts (HotSpot
+        does; another JVM might refuse them and not start at all). Asked once, with a tiny
+        archive of the JVM's own classes; a no is kept, so it is not asked again."""
+        refused = self.folder / f"spark-{self.key}.refused"
+        if refused.exists():
+            return False
+        home = os.environ.get("JAVA_HOME")
+        java = str(Path(home) / "bin" / "java") if home else shutil.which("java")
+        probe = self.folder / f"probe-{uuid.uuid4().hex[:12]}"
+        try:
+            command = [java or "java", QUIET, f"-XX:ArchiveClassesAtExit={probe}", "-version"]
+            done = subprocess.run(command, capture_output=True, timeout=120)
+            works = done.returncode == 0 and probe.is_file()
+        except (OSError, subprocess.TimeoutExpired):
+            works = False
+        probe.unlink(missing_ok=True)
+        if not works:
+            refused.touch()
+        return works
 
     def _remove_other_installs(self) -> None:
         """What an earlier Spark of this folder left (a reinstalled or copied virtualenv)."""
