@@ -1,8 +1,8 @@
 """The SparkSession: the platform's own on Databricks, a small local one everywhere else.
 
 A local session's JVM loads Spark's classes from an archive of them (the JVM's class-data
-sharing), which saves seconds at every start: the first local session on a machine asks its JVM
-to write the archive when it exits, and a later one checks it with the JVM before using it.
+sharing), which saves seconds at every start: the first local session of a virtualenv asks its
+JVM to write the archive when it exits, and a later one has Java check it before using it.
 """
 
 from __future__ import annotations
@@ -84,12 +84,17 @@ class ClassArchive:
 
     def __init__(self, folder: Path, check=usable):
         self.folder, self.check = folder, check
-        self.key = _install_key()
+        try:
+            self.key = _install_key()
+        except OSError:  # Spark's jars cannot be listed: no archive, whatever else
+            self.key = None
         self.archive = folder / f"spark-{self.key}.jsa"
         self.plan: Path | None = None  # the record of the dump this session asked for
 
     def java_options(self) -> str:
         """The JVM options for a session about to start: use the archive, or write one."""
+        if self.key is None:
+            return ""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             pending = self._settle()
