@@ -113,19 +113,22 @@ class ClassArchive:
         """Record the JVM the planned dump is written by, for the check before it is used."""
         if self.plan is None:
             return
-        jvm = session.sparkContext._jvm
-        record = {
-            "pid": jvm.java.lang.ProcessHandle.current().pid(),  # the JVM writes the dump
-            "java_home": jvm.System.getProperty("java.home"),
-            "class_path": jvm.System.getProperty("java.class.path"),
-        }
-        with contextlib.suppress(OSError):
+        # Any failure here (the gateway, the disk) leaves a plan without a JVM: its dump is then
+        # removed unchecked, never used, and the session runs on.
+        with contextlib.suppress(Exception):
+            jvm = session.sparkContext._jvm
+            record = {
+                "pid": jvm.java.lang.ProcessHandle.current().pid(),  # the JVM writes the dump
+                "java_home": jvm.System.getProperty("java.home"),
+                "class_path": jvm.System.getProperty("java.class.path"),
+            }
             _write_whole(self.plan, record)
 
     def abandon(self) -> None:
         """The session did not start: its plan goes, so that the next session plans anew."""
         if self.plan is not None:
-            self.plan.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # the session's own error is the one to raise
+                self.plan.unlink(missing_ok=True)
             self.plan = None
 
     def _can_archive(self) -> bool:
