@@ -358,8 +358,9 @@ def validate(
             population.end,
         )
         kept = cached(kept)
-        fingerprints[name] = fingerprint(kept)  # its row count too: one job
-        dropped = counts[f"{name}.rows"] - int(fingerprints[name].split("-")[0])
+        tally = _fingerprint_tally(kept)  # the kept rows are counted in it: one job
+        fingerprints[name] = _fingerprint_text(tally)
+        dropped = counts[f"{name}.rows"] - tally["rows"]
         counts[f"{name}.outside_population"] = dropped
         clean[name] = kept
         share = dropped / max(counts[f"{name}.rows"], 1)
@@ -386,8 +387,11 @@ def _fingerprint_text(tally: dict) -> str:
     return f"{tally['rows']}-{int(tally['hash'] or 0) & (2**64 - 1):016x}"
 
 
+def _fingerprint_tally(df: DataFrame) -> dict:
+    tallies = _fingerprint_tallies(df.columns)
+    return df.agg(*[column.alias(name) for name, column in tallies.items()]).collect()[0].asDict()
+
+
 def fingerprint(df: DataFrame) -> str:
     """A content hash of a table, the same however its files are laid out ("<rows>-<hash>")."""
-    tallies = _fingerprint_tallies(df.columns)
-    row = df.agg(*[column.alias(name) for name, column in tallies.items()]).collect()[0]
-    return _fingerprint_text(row.asDict())
+    return _fingerprint_text(_fingerprint_tally(df))
